@@ -1,0 +1,68 @@
+# Backpropagation from Scratch: the two commands a reader needs.
+#   make serve   create .venv if missing, install, serve the book at http://127.0.0.1:8000
+#   make test    create .venv if missing, install, run every test
+# and a few more: make build, make bench, make lint, make clean.
+# Installs happen once: each environment is re-made only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+READER := .venv-reader
+READER_INSTALLED := $(READER)/.installed
+SITE := site
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: serve build test lint bench browser clean
+
+serve: $(INSTALLED)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: $(INSTALLED)
+	$(BIN)/mkdocs build --strict --site-dir $(SITE)
+
+test: $(INSTALLED) $(READER_INSTALLED) browser
+	$(BIN)/ruff check src tests listings benchmarks conftest.py
+	@start=$$(date +%s); \
+	$(BIN)/mkdocs build --strict --site-dir $(SITE) || exit 1; \
+	echo "mkdocs build --strict took $$(( $$(date +%s) - start )) s"
+	CHAINRULE_SITE_DIR=$(SITE) CHAINRULE_READER_PYTHON=$(READER)/bin/python \
+	CHAINRULE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check src tests listings benchmarks conftest.py
+
+bench: $(INSTALLED)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
+
+# The project's environment: the package, the site's tools and the test tools.
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install -e '.[docs,test]'
+	touch $@
+
+# A reader's environment: chainrule and numpy, nothing else. Each page of the
+# book must run in it top to bottom (tests/site/test_code_blocks.py).
+$(READER_INSTALLED): pyproject.toml
+	test -x $(READER)/bin/python || $(PYTHON) -m venv $(READER)
+	$(READER)/bin/python -m pip install --quiet -e .
+	touch $@
+
+# The browser tests drive Debian's Chromium; Playwright's own download does
+# not work on these machines. Install it when we can, say how when we cannot.
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM)." >&2; \
+		echo "Install it (Debian/Ubuntu: sudo apt-get install chromium)" >&2; \
+		echo "or run: make test CHROMIUM=/path/to/chromium" >&2; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf $(SITE) .pytest_cache .cache test-artifacts

@@ -1,0 +1,45 @@
+"""chainrule: the autograd engine built in *Backpropagation from Scratch*.
+
+The scalar side (`Value`, `Dual`, the scalar neural network, gradient checks,
+the two-moons data) needs only the standard library. The numpy side
+(`Tensor`, `functional`, `nn`, `optim`) is imported the first time one of its
+names is used, so ``import chainrule`` alone never imports numpy: a reader of
+Parts I and II needs no numpy at all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from chainrule.dual import Dual
+from chainrule.scalar import Value
+
+if TYPE_CHECKING:
+    from chainrule import functional, nn, optim
+    from chainrule.tensor import Tensor
+
+__all__ = ["Dual", "Tensor", "Value", "functional", "nn", "optim"]
+__version__ = "0.1.0"
+
+_NUMPY_BACKED = {
+    "Tensor": ("chainrule.tensor", "Tensor"),
+    "functional": ("chainrule.functional", None),
+    "nn": ("chainrule.nn", None),
+    "optim": ("chainrule.optim", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a numpy-backed name on first use (PEP 562)."""
+    if name not in _NUMPY_BACKED:
+        raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+    module_name, attribute = _NUMPY_BACKED[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

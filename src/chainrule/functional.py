@@ -1,0 +1,159 @@
+"""Functions of tensors with a backward rule of their own: softmax, the losses,
+and the affine layer.
+
+Each could be written from `Tensor` operations (``exp``, ``sum``, ``/``,
+``log``, indexing), and the tests check they agree. Written as one operation
+each, they are numerically stable (the largest logit is subtracted before
+``exp``), make one graph node instead of six, and their gradients are the
+short formulas of Part III: ``softmax * (g - sum(g * softmax))``,
+``p - y`` for cross-entropy, ``x.T @ g`` for a weight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.tensor import Tensor, _lift, _result
+
+__all__ = ["cross_entropy", "linear", "log_softmax", "mse_loss", "relu", "softmax"]
+
+
+def _tensor(x: Any, name: str) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except TypeError:
+        raise TypeError(f"{name} needs a Tensor or an array, got {type(x).__name__}") from None
+
+
+# --8<-- [start:softmax]
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`, each row a probability distribution.
+
+    The row maximum is subtracted first: softmax does not change (the factor
+    e^-max cancels) and exp no longer overflows for logits like 1e4.
+    """
+    x = _tensor(x, "softmax")
+    shifted = x.data - x.data.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    s = e / e.sum(axis=axis, keepdims=True)
+    return _result(s, "softmax", (x, lambda g: s * (g - (g * s).sum(axis=axis, keepdims=True))))
+# --8<-- [end:softmax]
+
+
+# --8<-- [start:log_softmax]
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log(softmax(x)) computed as (x - max) - log(sum(exp(x - max))).
+
+    Never takes the log of an underflowed 0, so it stays finite where
+    ``softmax(x).log()`` gives -inf. Gradient: g - softmax * sum(g).
+    """
+    x = _tensor(x, "log_softmax")
+    shifted = x.data - x.data.max(axis=axis, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return _result(
+        out, "log_softmax", (x, lambda g: g - np.exp(out) * g.sum(axis=axis, keepdims=True))
+    )
+# --8<-- [end:log_softmax]
+
+
+def _class_indices(targets: Any, logits: np.ndarray) -> np.ndarray:
+    """Check `targets` against `logits` (n, C): n integers, each in 0..C-1."""
+    t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if t.dtype.kind not in "iu":
+        if t.dtype.kind == "f" and np.all(t == np.round(t)):
+            t = t.astype(np.intp)
+        else:
+            raise TypeError(
+                f"cross_entropy needs integer class indices as targets, got dtype {t.dtype}"
+            )
+    if logits.ndim != 2 or t.shape != logits.shape[:1]:
+        raise ValueError(
+            f"cross_entropy needs logits (n, classes) and targets (n,), "
+            f"got logits {logits.shape} and targets {t.shape}"
+        )
+    if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
+        bad = int(np.flatnonzero((t < 0) | (t >= logits.shape[1]))[0])
+        raise ValueError(
+            f"cross_entropy: target {int(t[bad])} (at index {bad}) is out of range "
+            f"for {logits.shape[1]} classes (0 to {logits.shape[1] - 1})"
+        )
+    return t
+
+
+# --8<-- [start:cross_entropy]
+def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
+    """Mean over the batch of -log softmax(logits)[i, targets[i]].
+
+    `logits` has shape (n, classes), `targets` holds n integer classes. One
+    fused operation: its gradient is (softmax(logits) - onehot(targets)) / n,
+    the famous ``p - y``, without building the softmax graph.
+    """
+    logits = _tensor(logits, "cross_entropy")
+    z = logits.data
+    t = _class_indices(targets, z)
+    n = z.shape[0]
+    rows = np.arange(n)
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    loss = np.log(total[:, 0]).sum() - shifted[rows, t].sum()
+
+    def rule(g: np.ndarray) -> np.ndarray:
+        p = e / total  # softmax
+        p[rows, t] -= 1  # p - y
+        p *= g / n
+        return p
+
+    return _result(np.asarray(loss / n, dtype=z.dtype), "cross_entropy", (logits, rule))
+# --8<-- [end:cross_entropy]
+
+
+def mse_loss(prediction: Tensor, target: Any) -> Tensor:
+    """Mean of the squared differences. The shapes must be equal: a (n, 1)
+    prediction against a (n,) target would broadcast silently to (n, n)."""
+    prediction = _tensor(prediction, "mse_loss")
+    target = _lift(target, prediction)
+    if prediction.shape != target.shape:
+        raise ValueError(
+            f"mse_loss needs equal shapes, got prediction {prediction.shape} "
+            f"and target {target.shape}"
+        )
+    diff = prediction - target
+    return (diff * diff).mean()
+
+
+# --8<-- [start:linear]
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """The affine layer x @ weight + bias as one operation.
+
+    With g the gradient of the output (n, out), the three rules are the
+    matrix form of backpropagation: dx = g @ W.T, dW = x.T @ g, db = sum of g
+    over the batch (the bias was broadcast over it).
+    """
+    x, w = _tensor(x, "linear"), weight
+    a, b = x.data, w.data
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise ValueError(f"linear: shapes {a.shape} @ {b.shape} do not fit")
+    if bias is not None and bias.data.shape != (b.shape[1],):
+        raise ValueError(f"linear: bias of shape {bias.data.shape} for {b.shape[1]} outputs")
+    out = a @ b
+    if bias is None:
+        return _result(out, "linear", (x, lambda g: g @ b.T), (w, lambda g: a.T @ g))
+    out += bias.data
+    return _result(
+        out,
+        "linear",
+        (x, lambda g: g @ b.T),
+        (w, lambda g: a.T @ g),
+        (bias, lambda g: g.sum(axis=0)),
+    )
+# --8<-- [end:linear]
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0), elementwise (the same as ``x.relu()``)."""
+    return _tensor(x, "relu").relu()

@@ -1,0 +1,137 @@
+"""Graph traversal shared by every engine: topological order, the backward sweep,
+and drawings of the graph as Mermaid or Graphviz DOT.
+
+An engine's node (a `Value`, a `Tensor`) takes part by having:
+
+- ``_parents``: a tuple of the nodes it was computed from (empty for a leaf);
+- ``_backward(upstream)``: given the gradient of the output with respect to
+  this node, return one gradient per parent, in the order of ``_parents``
+  (the chain rule: upstream gradient times local derivative);
+- ``_accumulate(gradient)``: add a gradient into the node's ``.grad``.
+
+Nothing here knows about floats or arrays, so both engines share one
+traversal and one backward loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+
+class Node(Protocol):
+    """What a node of a computational graph offers to the traversal."""
+
+    _parents: tuple[Any, ...]
+
+    def _backward(self, upstream: Any) -> tuple[Any, ...]: ...
+
+    def _accumulate(self, gradient: Any) -> None: ...
+
+
+# --8<-- [start:topological_order]
+def topological_order(root: Node) -> list[Node]:
+    """Every node that `root` depends on, each listed after all of its parents.
+
+    Iterative depth-first search with an explicit stack, so a chain of a
+    million nodes needs no recursion (and hits no recursion limit). A node is
+    emitted once all its parents have been emitted; shared nodes appear once.
+    """
+    order: list[Node] = []
+    visited: set[int] = set()
+    stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(root._parents))]
+    visited.add(id(root))
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:  # every parent is done: the node itself can follow them
+            stack.pop()
+            order.append(node)
+    return order
+# --8<-- [end:topological_order]
+
+
+# --8<-- [start:backward_pass]
+def backward_pass(root: Node, seed: Any) -> None:
+    """Propagate `seed` (dOutput/dRoot) from `root` to every node it depends on.
+
+    Gradients of this pass are summed in a dictionary, one entry per node, and
+    each node's total is handed to ``_accumulate`` exactly once. A node used
+    twice (``a + a``) collects both contributions, and a second call adds the
+    same amounts again: leaves and interior nodes alike are exactly doubled,
+    never compounded.
+    """
+    gradients: dict[int, Any] = {id(root): seed}
+    for node in reversed(topological_order(root)):
+        upstream = gradients.pop(id(node))
+        node._accumulate(upstream)
+        for parent, gradient in zip(node._parents, node._backward(upstream)):
+            key = id(parent)
+            if key in gradients:
+                gradients[key] = gradients[key] + gradient
+            else:
+                gradients[key] = gradient
+# --8<-- [end:backward_pass]
+
+
+def _default_describe(node: Any) -> str:
+    return type(node).__name__
+
+
+def to_mermaid(
+    root: Node,
+    describe: Callable[[Any], str] = _default_describe,
+    operation: Callable[[Any], str] = lambda node: getattr(node, "_op", ""),
+    direction: str = "LR",
+) -> str:
+    """The graph that produced `root` as a Mermaid flowchart.
+
+    Each node becomes a box labelled by ``describe(node)``; a node made by an
+    operation gets its own round operation node (``operation(node)``, e.g.
+    ``*``) between its parents and itself, as hand-drawn graphs do.
+    """
+    order = topological_order(root)
+    names = {id(node): f"n{index}" for index, node in enumerate(order)}
+    lines = [f"flowchart {direction}"]
+    for node in order:
+        name = names[id(node)]
+        lines.append(f'    {name}["{_escape(describe(node))}"]')
+        op = operation(node)
+        if op:
+            lines.append(f'    {name}_op(("{_escape(op)}"))')
+            for parent in node._parents:
+                lines.append(f"    {names[id(parent)]} --> {name}_op")
+            lines.append(f"    {name}_op --> {name}")
+    return "\n".join(lines)
+
+
+def to_dot(
+    root: Node,
+    describe: Callable[[Any], str] = _default_describe,
+    operation: Callable[[Any], str] = lambda node: getattr(node, "_op", ""),
+) -> str:
+    """The graph that produced `root` in Graphviz DOT, laid out left to right."""
+    order = topological_order(root)
+    names = {id(node): f"n{index}" for index, node in enumerate(order)}
+    lines = ["digraph {", "    rankdir=LR;"]
+    for node in order:
+        name = names[id(node)]
+        label = describe(node).replace('"', '\\"')
+        lines.append(f'    {name} [shape=record, label="{label}"];')
+        op = operation(node)
+        if op:
+            lines.append(f'    {name}_op [shape=circle, label="{op}"];')
+            for parent in node._parents:
+                lines.append(f"    {names[id(parent)]} -> {name}_op;")
+            lines.append(f"    {name}_op -> {name};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    """Mermaid labels are quoted; a double quote inside must become an entity."""
+    return text.replace('"', "#quot;")

@@ -1,0 +1,316 @@
+"""`Value`: a scalar that remembers how it was computed, and reverse-mode autodiff.
+
+Each `Value` stores its number (``data``), its gradient (``grad``), the values
+it was computed from (``_parents``, a tuple in a fixed order) and the local
+derivative of itself with respect to each parent (``_local_grads``, plain
+floats). The backward pass is the chain rule: a parent receives the upstream
+gradient times the local derivative, and contributions to the same node add.
+
+Storing local derivatives as numbers rather than as closures (as micrograd
+does) keeps the graph free of reference cycles, so Python frees a graph by
+reference counting the moment it is no longer used, and the cyclic garbage
+collector never has to walk it.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from chainrule.graph import backward_pass, to_dot, to_mermaid, topological_order
+
+__all__ = ["Value"]
+
+Number = int | float
+
+
+# --8<-- [start:class]
+class Value:
+    """A scalar in a computational graph: its data, its gradient and its history.
+
+    ``Value(data, label="")`` makes a leaf (an input or a parameter). Every
+    operation on values returns a new `Value` that remembers its parents and
+    the local derivative with respect to each, so that `backward` can apply
+    the chain rule from the output back to every leaf.
+    """
+
+    __slots__ = ("data", "grad", "label", "_parents", "_local_grads", "_op")
+
+    def __init__(
+        self,
+        data: Number,
+        label: str = "",
+        _parents: tuple[Value, ...] = (),
+        _local_grads: tuple[float, ...] = (),
+        _op: str = "",
+    ) -> None:
+        if type(data) is not float:  # the fast path: results of float arithmetic
+            data = _to_float(data)
+        self.data: float = data
+        self.grad: float = 0.0  # d(output)/d(self), filled in by backward()
+        self.label = label
+        self._parents = _parents  # the values this one was computed from
+        self._local_grads = _local_grads  # d(self)/d(parent), one per parent
+        self._op = _op  # the operation that made it, for drawings
+    # --8<-- [end:class]
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # --8<-- [start:add]
+    def __add__(self, other: Value | Number) -> Value:
+        """``a + b``: both local derivatives are 1."""
+        other = other if isinstance(other, Value) else _lift(other, "+")
+        return Value(self.data + other.data, "", (self, other), _ONE_ONE, "+")
+    # --8<-- [end:add]
+
+    # --8<-- [start:mul]
+    def __mul__(self, other: Value | Number) -> Value:
+        """``a * b``: d/da is b and d/db is a, each the *other* factor."""
+        other = other if isinstance(other, Value) else _lift(other, "*")
+        return Value(
+            self.data * other.data, "", (self, other), (other.data, self.data), "*"
+        )
+    # --8<-- [end:mul]
+
+    # --8<-- [start:neg_sub]
+    def __neg__(self) -> Value:
+        """``-a``: the local derivative is -1."""
+        return Value(-self.data, "", (self,), _MINUS_ONE, "neg")
+
+    def __sub__(self, other: Value | Number) -> Value:
+        """``a - b``: d/da is 1 and d/db is -1."""
+        other = other if isinstance(other, Value) else _lift(other, "-")
+        return Value(self.data - other.data, "", (self, other), _ONE_MINUS_ONE, "-")
+    # --8<-- [end:neg_sub]
+
+    # --8<-- [start:truediv]
+    def __truediv__(self, other: Value | Number) -> Value:
+        """``a / b``: d/da is 1/b and d/db is -a/b**2."""
+        other = other if isinstance(other, Value) else _lift(other, "/")
+        a, b = self.data, other.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero in Value division: {a!r} / {b!r}")
+        return Value(a / b, "", (self, other), (1.0 / b, -a / (b * b)), "/")
+    # --8<-- [end:truediv]
+
+    # --8<-- [start:pow]
+    def __pow__(self, exponent: Value | Number) -> Value:
+        """``a ** n``: d/da is n * a**(n - 1); with a `Value` exponent also
+        d/dn = a**n * log(a), which needs a positive base (or a zero base)."""
+        if isinstance(exponent, Value):
+            return _power_of_values(self, exponent)
+        n = _check_number(exponent, "**")
+        a = self.data
+        out = _float_power(a, n)
+        return Value(out, "", (self,), (_power_derivative(a, n),), f"**{n:g}")
+    # --8<-- [end:pow]
+
+    # --8<-- [start:reflected]
+    # A number on the left (2 + a, 2 - a, 2 * a, 2 / a, 2 ** a) lands here:
+    # we lift the number to a leaf Value and do the ordinary operation.
+    def __radd__(self, other: Number) -> Value:
+        return _lift(other, "+") + self
+
+    def __rsub__(self, other: Number) -> Value:
+        return _lift(other, "-") - self
+
+    def __rmul__(self, other: Number) -> Value:
+        return _lift(other, "*") * self
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _lift(other, "/") / self
+
+    def __rpow__(self, base: Number) -> Value:
+        return _power_of_values(_lift(base, "**"), self)
+    # --8<-- [end:reflected]
+
+    # --8<-- [start:exp]
+    def exp(self) -> Value:
+        """``e**a``: its own derivative, so the local derivative is the output."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data!r}) overflows a float") from None
+        return Value(out, "", (self,), (out,), "exp")
+    # --8<-- [end:exp]
+
+    # --8<-- [start:log]
+    def log(self) -> Value:
+        """Natural log, defined for a > 0: the local derivative is 1/a."""
+        a = self.data
+        if a <= 0.0:
+            raise ValueError(f"log of a non-positive number: log({a!r}) is undefined")
+        return Value(math.log(a), "", (self,), (1.0 / a,), "log")
+    # --8<-- [end:log]
+
+    # --8<-- [start:tanh]
+    def tanh(self) -> Value:
+        """tanh(a), with local derivative 1 - tanh(a)**2.
+
+        `math.tanh` never overflows (tanh(1000) is 1.0), unlike the textbook
+        form (e**2a - 1)/(e**2a + 1), whose e**2000 raises OverflowError.
+        """
+        t = math.tanh(self.data)
+        return Value(t, "", (self,), (1.0 - t * t,), "tanh")
+    # --8<-- [end:tanh]
+
+    # --8<-- [start:relu]
+    def relu(self) -> Value:
+        """max(0, a): slope 1 for a > 0 and 0 otherwise (we choose 0 at the kink)."""
+        a = self.data
+        return Value(a if a > 0.0 else 0.0, "", (self,), (1.0 if a > 0.0 else 0.0,), "relu")
+    # --8<-- [end:relu]
+
+    # --8<-- [start:sigmoid]
+    def sigmoid(self) -> Value:
+        """1 / (1 + e**-a), with local derivative s * (1 - s).
+
+        Stable: we only ever take exp of a non-positive number, so a large
+        positive or negative input cannot overflow.
+        """
+        a = self.data
+        if a >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-a))
+        else:
+            e = math.exp(a)
+            s = e / (1.0 + e)
+        return Value(s, "", (self,), (s * (1.0 - s),), "sigmoid")
+    # --8<-- [end:sigmoid]
+
+    # --8<-- [start:chain_rule]
+    def _backward(self, upstream: float) -> tuple[float, ...]:
+        """The chain rule at one node: upstream gradient times each local derivative."""
+        return tuple(upstream * d for d in self._local_grads)
+
+    def _accumulate(self, gradient: float) -> None:
+        """Add this pass's total gradient into ``.grad`` (called once per pass)."""
+        self.grad += gradient
+    # --8<-- [end:chain_rule]
+
+    # --8<-- [start:backward]
+    def backward(self) -> None:
+        """Fill in ``.grad`` of this value and of everything it was computed from.
+
+        Seeds d(self)/d(self) = 1.0, then visits the graph in reverse
+        topological order (no recursion, so a million-node chain is fine).
+        Gradients *accumulate* across calls, as in PyTorch: calling backward
+        twice exactly doubles every ``.grad``. Clear them with `zero_grad`
+        (or a model's ``zero_grad()``) before the next pass.
+        """
+        backward_pass(self, 1.0)
+    # --8<-- [end:backward]
+
+    # --8<-- [start:zero_grad]
+    def zero_grad(self) -> None:
+        """Set ``.grad`` to 0.0 on this value and on every value it was computed from.
+
+        Only leaves (inputs, parameters) outlive a training step; interior
+        values are made afresh by each forward pass, with ``grad`` 0.0.
+        """
+        for node in topological_order(self):
+            node.grad = 0.0
+    # --8<-- [end:zero_grad]
+
+    # --8<-- [start:drawings]
+    def to_mermaid(self, direction: str = "LR") -> str:
+        """The graph that produced this value, as a Mermaid flowchart.
+
+        Each value is a box showing its label, data and grad; each operation
+        is its own round node between its inputs and its result.
+        """
+        return to_mermaid(self, describe=_describe, operation=_operation, direction=direction)
+
+    def to_dot(self) -> str:
+        """The same graph in Graphviz DOT (record nodes: label | data | grad)."""
+        return to_dot(self, describe=_describe_record, operation=_operation)
+    # --8<-- [end:drawings]
+
+
+_ONE_ONE = (1.0, 1.0)
+_ONE_MINUS_ONE = (1.0, -1.0)
+_MINUS_ONE = (-1.0,)
+
+
+def _check_number(x: Any, op: str) -> float:
+    """`x` as a float if it is a real number (not a bool); else a TypeError naming it."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(
+        f"unsupported operand for {op} with a Value: {type(x).__name__} ({x!r:.40}); "
+        "use an int, a float or a Value"
+    )
+
+
+def _lift(x: Any, op: str) -> Value:
+    """A number used with a Value becomes a leaf Value (a constant in the graph)."""
+    return Value(_check_number(x, op))
+
+
+def _to_float(data: Any) -> float:
+    """The data of a new Value: an int or float, kept as a float."""
+    if isinstance(data, numbers.Real) and not isinstance(data, bool):
+        return float(data)
+    raise TypeError(
+        f"Value needs an int or a float, got {type(data).__name__} ({data!r:.40})"
+    )
+
+
+def _float_power(a: float, n: float) -> float:
+    """``a ** n`` for floats, with errors that name the base and the exponent."""
+    if a == 0.0 and n < 0.0:
+        raise ZeroDivisionError(f"0.0 ** {n!r}: zero cannot be raised to a negative power")
+    if a < 0.0 and not n.is_integer():
+        raise ValueError(
+            f"negative base {a!r} ** {n!r}: a non-integer power of a negative number "
+            "is not a real number"
+        )
+    try:
+        return a**n
+    except OverflowError:
+        raise OverflowError(f"{a!r} ** {n!r} overflows a float") from None
+
+
+def _power_derivative(a: float, n: float) -> float:
+    """d(a**n)/da = n * a**(n - 1), which is infinite at a = 0 when 0 < n < 1."""
+    if n == 0.0:
+        return 0.0
+    if a == 0.0 and n < 1.0:
+        return math.inf
+    return n * _float_power(a, n - 1.0)
+
+
+def _power_of_values(base: Value, exponent: Value) -> Value:
+    """``a ** b`` with a Value exponent: d/da = b * a**(b-1), d/db = a**b * log(a)."""
+    a, b = base.data, exponent.data
+    if a < 0.0:
+        raise ValueError(
+            f"negative base {a!r} with a Value exponent: d(a**b)/db = a**b * log(a) "
+            "needs a >= 0 (use a number exponent for integer powers of negatives)"
+        )
+    out = _float_power(a, b)
+    d_exponent = out * math.log(a) if a > 0.0 else 0.0  # 0**b is 0 for every b > 0
+    return Value(out, "", (base, exponent), (_power_derivative(a, b), d_exponent), "**")
+
+
+def _describe(node: Value) -> str:
+    """A value's box in a drawing: its label (if any), data and grad."""
+    text = f"data {node.data:.4f} | grad {node.grad:.4f}"
+    return f"{node.label} | {text}" if node.label else text
+
+
+def _describe_record(node: Value) -> str:
+    """A DOT record label: special characters of the user's label escaped."""
+    label = "".join("\\" + c if c in "{}|<>" else c for c in node.label)
+    fields = f"data {node.data:.4f} | grad {node.grad:.4f}"
+    return "{ " + (f"{label} | {fields}" if label else fields) + " }"
+
+
+def _operation(node: Value) -> str:
+    return node._op
