@@ -100,12 +100,13 @@ class GradcheckResult:
 
     @property
     def errors(self) -> list[float]:
-        return [relative_error(a, n) for a, n in zip(self.analytic, self.numeric)]
+        return [relative_error(a, n) for a, n in zip(self.analytic, self.numeric, strict=True)]
 
     @property
     def agrees(self) -> list[bool]:
         return [
-            _close(a, n, self.rtol, self.atol) for a, n in zip(self.analytic, self.numeric)
+            _close(a, n, self.rtol, self.atol)
+            for a, n in zip(self.analytic, self.numeric, strict=True)
         ]
 
     @property
@@ -120,7 +121,7 @@ class GradcheckResult:
             f" {'rel error':>10}  ok"
         ]
         for name, x, a, n, e, good in zip(
-            names, self.inputs, self.analytic, self.numeric, self.errors, self.agrees
+            names, self.inputs, self.analytic, self.numeric, self.errors, self.agrees, strict=True
         ):
             lines.append(
                 f"{name:<{width}} {x:>12.6g} {a:>14.8g} {n:>14.8g} {e:>10.2e}"
@@ -136,21 +137,25 @@ def compare_gradients(
     h: float = 1e-6,
     rtol: float = 1e-5,
     atol: float = 1e-7,
+    names: Sequence[str] | None = None,
 ) -> GradcheckResult:
     """Backpropagate through ``f(*values)`` and compare with central differences.
 
     `f` takes one `Value` per input and returns a `Value`; the numeric side
-    calls the same `f` on fresh leaves and reads only ``.data``.
+    calls the same `f` on fresh leaves and reads only ``.data``. `names`
+    label the inputs in the report (default ``x0``, ``x1``, ...).
     """
     from chainrule.scalar import Value  # the scalar engine; no numpy
 
-    leaves = [Value(x) for x in inputs]
+    names = list(names) if names is not None else [f"x{i}" for i in range(len(inputs))]
+    if len(names) != len(inputs):
+        raise ValueError(f"{len(names)} names for {len(inputs)} inputs")
+    leaves = [Value(x, name) for x, name in zip(inputs, names, strict=True)]
     out = f(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__}")
     out.backward()
     numeric = numerical_gradient(lambda *xs: f(*map(Value, xs)).data, inputs, h)
-    names = [leaf.label or f"x{i}" for i, leaf in enumerate(leaves)]
     return GradcheckResult(
         [leaf.data for leaf in leaves], [leaf.grad for leaf in leaves], numeric, rtol, atol, names
     )
@@ -162,13 +167,14 @@ def gradcheck(
     h: float = 1e-6,
     rtol: float = 1e-5,
     atol: float = 1e-7,
+    names: Sequence[str] | None = None,
 ) -> bool:
     """True if the analytic gradients of `f` at `inputs` match central differences.
 
     Raises `GradcheckError` (an AssertionError) otherwise, with a table of each
     input, its analytic and numeric gradient and their relative error.
     """
-    result = compare_gradients(f, inputs, h, rtol, atol)
+    result = compare_gradients(f, inputs, h, rtol, atol, names)
     if not result.ok:
         raise GradcheckError("gradients disagree:\n" + str(result))
     return True
@@ -246,7 +252,7 @@ def compare_array_gradients(
     if len(analytic) != len(numeric):
         raise GradcheckError(f"{len(analytic)} analytic gradients but {len(numeric)} numeric")
     problems = []
-    for name, a, n in zip(names, analytic, numeric):
+    for name, a, n in zip(names, analytic, numeric, strict=True):
         a = np.asarray(_unwrap(a), dtype=np.float64)
         n = np.asarray(n, dtype=np.float64)
         if a.shape != n.shape:

@@ -69,7 +69,7 @@ def backward_pass(root: Node, seed: Any) -> None:
     for node in reversed(topological_order(root)):
         upstream = gradients.pop(id(node))
         node._accumulate(upstream)
-        for parent, gradient in zip(node._parents, node._backward(upstream)):
+        for parent, gradient in zip(node._parents, node._backward(upstream), strict=True):
             key = id(parent)
             if key in gradients:
                 gradients[key] = gradients[key] + gradient

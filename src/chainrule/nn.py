@@ -222,7 +222,7 @@ class MLP(Sequential):
         init = "he" if activation == "relu" else "xavier"
         sizes = [n_in, *n_outs]
         layers: list[Module] = []
-        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             layers.append(Linear(fan_in, fan_out, init=init, rng=rng, dtype=dtype))
             if i < len(n_outs) - 1:
                 layers.append(_ACTIVATIONS[activation]())

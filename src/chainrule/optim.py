@@ -118,7 +118,7 @@ class Adam(Optimizer):
         self.t += 1
         correction1 = 1 - beta1**self.t
         correction2 = 1 - beta2**self.t
-        for p, m, v in zip(self.params, self.m, self.v):
+        for p, m, v in zip(self.params, self.m, self.v, strict=True):
             g = p.grad
             if g is None:
                 continue

@@ -4,7 +4,10 @@ Every picture in the book is drawn by the page's own code with nothing but
 `chainrule` installed: a `Figure` collects lines, points, reference lines,
 notes and a heatmap, and `Figure.to_svg` writes them out as one SVG string.
 The same string is printed into an HTML page (markdown-exec) or shown by
-Jupyter (`_repr_svg_`).
+Jupyter (`_repr_svg_`, and `_repr_html_` so that it is drawn inline). The
+same figure always gives the same string: coordinates are rounded to two
+decimals and ids are a hash of the drawing. Every adding method returns the
+figure, so calls chain.
 
 The site has a light and a dark palette, so the picture follows the theme:
 axes, ticks, text, reference lines and notes are drawn in ``currentColor``
@@ -86,7 +89,8 @@ def _to_float(value: Any, where: str) -> float:
 def _floats(values: Iterable[Any], where: str) -> list[float]:
     """A list of floats from any iterable of numbers (a list, a numpy array)."""
     if isinstance(values, str) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{where}: expected a sequence of numbers, got {type(values).__name__}")
+        got = f"the string {values!r}" if isinstance(values, str) else type(values).__name__
+        raise TypeError(f"{where}: expected a sequence of numbers, got {got}")
     return [_to_float(v, where) for v in values]
 
 
@@ -189,30 +193,35 @@ def _nice_step(span: float, target: int) -> float:
     """A step of 1, 2 or 5 times a power of ten giving about `target` ticks."""
     raw = span / max(target, 1)
     magnitude = 10.0 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 5, 10):
-        if multiple * magnitude >= raw * (1 - 1e-9):
+    for multiple, below in ((1, 1.5), (2, 3.5), (5, 7.5)):
+        if raw / magnitude < below:
             return multiple * magnitude
     return 10 * magnitude
 
 
 def _linear_ticks(lo: float, hi: float, target: int) -> list[float]:
-    """Multiples of a nice step that lie between `lo` and `hi`."""
-    step = _nice_step(hi - lo, target)
-    first = math.ceil(lo / step - 1e-9)
-    last = math.floor(hi / step + 1e-9)
-    return [round(k * step, 12) for k in range(first, last + 1)]
+    """Multiples of a nice step that lie between `lo` and `hi` (at least two)."""
+    ticks: list[float] = []
+    while len(ticks) < 2 and target < 100:
+        step = _nice_step(hi - lo, target)
+        first = math.ceil(lo / step - 1e-9)
+        last = math.floor(hi / step + 1e-9)
+        ticks = [round(k * step, 12) for k in range(first, last + 1)]
+        target *= 2
+    return ticks
 
 
 def _log_ticks(lo: float, hi: float, max_count: int) -> list[float]:
-    """Powers of ten between `lo` and `hi` (every k-th when there are many).
+    """Powers of ten between `lo` and `hi`; only every k-th when there are many.
 
+    We keep the exponents that are multiples of k, so 10⁰ keeps its label.
     A range holding fewer than two decades gets ticks at 1, 2 and 5 times
     each power of ten instead.
     """
     first, last = math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9)
     if last - first + 1 >= 2:
         every = math.ceil((last - first + 1) / max_count)
-        return [10.0**e for e in range(first, last + 1) if (e - first) % every == 0]
+        return [10.0**e for e in range(first, last + 1) if e % every == 0]
     mantissas = [m * 10.0**e for e in range(first - 1, last + 1) for m in (1, 2, 5)]
     return [v for v in mantissas if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
 
@@ -396,9 +405,11 @@ def _marker(x: float, y: float, size: float, marker: str, color: str) -> str:
 class Figure:
     """One plot: axes with ticks, and the lines, points and regions added to it.
 
-    >>> fig = Figure(title="Loss", xlabel="step", ylabel="loss", yscale="log")
-    >>> fig.line([0, 1, 2], [1.0, 0.1, 0.01], label="train")
-    >>> svg = fig.to_svg()   # a complete <svg> element, as a string
+    ```python
+    fig = Figure(title="Loss", xlabel="step", ylabel="loss", yscale="log")
+    fig.line([0, 1, 2], [1.0, 0.1, 0.01], label="train")
+    svg = fig.to_svg()   # a complete <svg> element, as a string
+    ```
 
     Series without a `color` take the next colour of `PALETTE`; reference
     lines and notes default to ``currentColor``. Set ``fig.legend = False``
@@ -560,6 +571,10 @@ class Figure:
         return (f'<path d="M0 0H20" stroke="{_attr(color)}" stroke-width="{_num(width)}"'
                 f'{_dash(dashed)} fill="none"/>')
 
+    def _legend_room(self) -> float:
+        """How wide a legend row may be: the plot's width, about."""
+        return self.width - 90
+
     @staticmethod
     def _legend_rows(items: list[tuple[str, str]], room: float) -> list[list[int]]:
         """Item indices per legend row, wrapping when a row is `room` px wide."""
@@ -584,18 +599,22 @@ class Figure:
         tight = [e for h in self._heatmaps for e in ((h.y0, h.y1) if vertical else (h.x0, h.x1))]
         return values, tight
 
-    def _layout(self) -> tuple[_Axis, _Axis, float, int]:
-        """Both axes with their pixel ranges, the legend's top and its rows.
+    def _layout(self) -> tuple[_Axis, _Axis, float]:
+        """Both axes with their pixel ranges, and where the legend starts.
 
         Margins are just large enough for the title, the legend, the tick
         labels and the axis labels, so nothing is clipped or overlaps.
         """
         xlo, xhi = _limits(self.xlim, *self._data(False), self.xscale, "x")
         ylo, yhi = _limits(self.ylim, *self._data(True), self.yscale, "y")
-        legend_rows = len(self._legend_rows(self._legend_items(), self.width - 100))
-        top = 10 + (TITLE_FONT + 12 if self.title else 0) + 22 * legend_rows
-        top = max(top + (6 if legend_rows else 0), 14)
+        legend_top = 10 + (TITLE_FONT + 12 if self.title else 0)
+        legend_rows = len(self._legend_rows(self._legend_items(), self._legend_room()))
+        top = max(legend_top + 22 * legend_rows + (6 if legend_rows else 0), 14)
         bottom = self.height - (TICK_FONT + 18 + (LABEL_FONT + 10 if self.xlabel else 0))
+        if bottom - top < 60:
+            raise ValueError(f"Figure {self.width}x{self.height} has no room left for the plot "
+                             f"under a legend of {len(self._legend_items())} entries: make it "
+                             "taller, or the labels shorter, or set fig.legend = False")
         yaxis = _Axis(self.yscale, ylo, yhi, start=bottom, end=top)
         ylabels = yaxis.labels(self._y_target(yaxis))
         widest = max((_text_width(text, TICK_FONT) for _, text in ylabels), default=0)
@@ -605,15 +624,19 @@ class Figure:
         if xlabels and xaxis.to_px(xlabels[-1][0]) > self.width - 30:
             overhang = _text_width(xlabels[-1][1], TICK_FONT) / 2 + 4
             xaxis.end = self.width - max(16, overhang)
-        return xaxis, yaxis, 10 + (TITLE_FONT + 12 if self.title else 0), legend_rows
+        return xaxis, yaxis, legend_top
 
     @staticmethod
     def _x_target(axis: _Axis) -> int:
-        return max(3, int(abs(axis.end - axis.start) / 90))
+        """How many x ticks fit: labels like 10⁻¹² need more room than 0.5."""
+        room = 45 if axis.scale == "log" else 90
+        return max(3, int(abs(axis.end - axis.start) / room))
 
     @staticmethod
     def _y_target(axis: _Axis) -> int:
-        return max(3, int(abs(axis.end - axis.start) / 50))
+        """How many y ticks fit: a decade per 28 px on a log axis."""
+        room = 28 if axis.scale == "log" else 50
+        return max(3, int(abs(axis.end - axis.start) / room))
 
     # -- drawing ------------------------------------------------------
 
@@ -746,7 +769,7 @@ class Figure:
         """A row (or a few) of swatches and labels above the plot."""
         items = self._legend_items()
         out = [f'<g class="legend" fill="currentColor" font-size="{LABEL_FONT}">']
-        for r, row in enumerate(self._legend_rows(items, self.width - 100)):
+        for r, row in enumerate(self._legend_rows(items, self._legend_room())):
             x, y = left, top + 22 * r + 11
             for i in row:
                 label, swatch = items[i]
@@ -773,7 +796,7 @@ class Figure:
 
         The same figure always gives the same string, to the character.
         """
-        xaxis, yaxis, legend_top, _ = self._layout()
+        xaxis, yaxis, legend_top = self._layout()
         x0, x1, ytop, ybottom = xaxis.start, xaxis.end, yaxis.end, yaxis.start
         body = [f'<defs><clipPath id="{_UID}-clip"><rect x="{_num(x0)}" y="{_num(ytop)}" '
                 f'width="{_num(x1 - x0)}" height="{_num(ybottom - ytop)}"/></clipPath></defs>']
@@ -796,6 +819,15 @@ class Figure:
 
     def _repr_svg_(self) -> str:
         """Jupyter shows the figure as a picture."""
+        return self.to_svg()
+
+    def _repr_html_(self) -> str:
+        """The same SVG, offered as HTML so that Jupyter puts it inline.
+
+        JupyterLab and nbconvert (so mkdocs-jupyter) show an ``image/svg+xml``
+        output as an ``<img>``, where ``currentColor`` is always black; HTML
+        output is preferred and inline, so the figure follows the theme.
+        """
         return self.to_svg()
 
     def save(self, path: str | Path) -> Path:
@@ -893,6 +925,10 @@ class ImageGrid:
         return _svg_document(body, width, height, self.title or "Image grid", desc)
 
     def _repr_svg_(self) -> str:
+        return self.to_svg()
+
+    def _repr_html_(self) -> str:
+        """Inline in Jupyter, so captions follow the theme (see `Figure._repr_html_`)."""
         return self.to_svg()
 
     def save(self, path: str | Path) -> Path:

@@ -163,18 +163,22 @@ class Tensor:
         return Tensor(self.data)
 
     # ----------------------------------------------------------- backward
+    # --8<-- [start:backward]
     def _backward(self, upstream: np.ndarray) -> tuple[np.ndarray, ...]:
         """The gradient of each parent: its rule applied to `upstream`, summed to shape."""
-        return tuple(
+        if not self._rules:  # a leaf
+            return ()
+        return tuple([
             unbroadcast(rule(upstream), parent.data.shape)
-            for parent, rule in zip(self._parents, self._rules)
-        )
+            for parent, rule in zip(self._parents, self._rules, strict=True)
+        ])
 
     def _accumulate(self, gradient: np.ndarray) -> None:
         """Add `gradient` into ``.grad`` (a new array each time, never in place)."""
         if gradient.__class__ is not _ndarray:  # numpy scalars from 0-d arithmetic
             gradient = np.asarray(gradient)
         self.grad = gradient if self.grad is None else self.grad + gradient
+    # --8<-- [end:backward]
 
     def backward(self, gradient: Any = None) -> None:
         """Fill ``.grad`` of every tensor this one depends on (that requires grad).
@@ -239,7 +243,7 @@ class Tensor:
 
     def __truediv__(self, other: Any) -> Tensor:
         other = _lift(other, self)
-        a, b = self.data, other.data
+        b = other.data
         data = _broadcasting(np.divide, self, other, "/")
         return _result(data, "/", (self, lambda g: g / b), (other, lambda g: -g * data / b))
 
@@ -316,7 +320,7 @@ class Tensor:
 
         def rule(g: np.ndarray) -> np.ndarray:
             kept = data if keepdims or axis is None else np.expand_dims(data, axis)
-            winners = a == kept
+            winners = (a == kept).astype(a.dtype)
             share = winners / winners.sum(axis=axis, keepdims=True)
             return share * _spread(g, a.shape, axis, keepdims)
 
@@ -404,13 +408,13 @@ def _result(data: np.ndarray, op: str, *edges: tuple[Tensor, Rule]) -> Tensor:
     out.data = data if data.__class__ is _ndarray else np.asarray(data)
     out.grad = None
     out._op = op
-    if _grad_enabled:
-        edges = tuple(edge for edge in edges if edge[0].requires_grad)
-    else:
-        edges = ()
-    out.requires_grad = bool(edges)
-    out._parents = tuple(edge[0] for edge in edges)
-    out._rules = tuple(edge[1] for edge in edges)
+    kept = [edge for edge in edges if edge[0].requires_grad] if _grad_enabled else None
+    if kept:
+        out.requires_grad = True
+        out._parents, out._rules = zip(*kept, strict=True)  # inputs, and their rules
+    else:  # a constant: nothing to differentiate
+        out.requires_grad = False
+        out._parents = out._rules = ()
     return out
 # --8<-- [end:result]
 

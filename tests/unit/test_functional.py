@@ -1,0 +1,111 @@
+"""softmax, log_softmax, cross_entropy, mse_loss, linear: values, stability, errors.
+
+Their gradients are checked against central differences in
+``test_tensor_gradcheck.py`` and against PyTorch in ``test_tensor_torch.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule.functional as F
+from chainrule import Tensor
+
+
+def test_softmax_rows_are_distributions() -> None:
+    x = Tensor(np.random.default_rng(0).normal(size=(4, 5)))
+    p = F.softmax(x).data
+    assert np.all(p > 0)
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0)
+
+
+def test_fused_ops_agree_with_their_composed_forms() -> None:
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(6, 4))
+    targets = np.array([0, 3, 1, 2, 2, 0])
+    composed_log_softmax = Tensor(z) - Tensor(z).exp().sum(axis=1, keepdims=True).log()
+    np.testing.assert_allclose(F.log_softmax(Tensor(z)).data, composed_log_softmax.data)
+    np.testing.assert_allclose(F.softmax(Tensor(z)).data, np.exp(composed_log_softmax.data))
+
+    logits = Tensor(z, requires_grad=True)
+    F.cross_entropy(logits, targets).backward()
+    fused = logits.grad
+    logits.grad = None
+    composed = -F.log_softmax(logits)[np.arange(6), targets].mean()
+    composed.backward()
+    np.testing.assert_allclose(fused, logits.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_cross_entropy_gradient_is_p_minus_y_over_n() -> None:
+    z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    logits = Tensor(z, requires_grad=True)
+    F.cross_entropy(logits, [2, 0]).backward()
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    onehot = np.array([[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_allclose(logits.grad, (p - onehot) / 2)
+
+
+def test_stable_for_logits_of_1e4() -> None:
+    z = Tensor([[1e4, 0.0, -1e4], [1e4, 1e4, 0.0]], requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+        p = F.softmax(z)
+        logp = F.log_softmax(z)
+        loss = F.cross_entropy(z, [1, 0])
+        loss.backward()
+    np.testing.assert_allclose(p.data[0], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(logp.data[0], [0.0, -1e4, -2e4])
+    np.testing.assert_allclose(loss.item(), (1e4 + np.log(2)) / 2)
+    assert np.all(np.isfinite(z.grad))
+
+
+def test_naive_softmax_overflows_where_the_stable_one_does_not() -> None:
+    z = np.array([1e4, 0.0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = np.exp(z) / np.exp(z).sum()
+    assert np.isnan(naive[0])
+    np.testing.assert_allclose(F.softmax(Tensor(z)).data, [1.0, 0.0])
+
+
+def test_cross_entropy_of_uniform_logits_is_log_classes() -> None:
+    loss = F.cross_entropy(Tensor(np.zeros((3, 10))), [0, 5, 9])
+    assert abs(loss.item() - np.log(10)) < 1e-12
+
+
+def test_cross_entropy_float32_stays_float32() -> None:
+    logits = Tensor(np.zeros((2, 3), dtype=np.float32), requires_grad=True)
+    loss = F.cross_entropy(logits, np.array([0, 1]))
+    loss.backward()
+    assert loss.dtype == np.float32 and logits.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize(("targets", "culprit", "index"), [([0, 3], 3, 1), ([-1, 0], -1, 0)])
+def test_cross_entropy_target_out_of_range_is_named(targets, culprit, index) -> None:
+    with pytest.raises(ValueError, match=rf"target {culprit} \(at index {index}\).*3 classes"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), targets)
+
+
+def test_cross_entropy_needs_integer_targets() -> None:
+    with pytest.raises(TypeError, match="integer class indices.*float64"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), [0.5, 1.0])
+
+
+def test_cross_entropy_shapes_are_named() -> None:
+    with pytest.raises(ValueError, match=r"logits \(2, 3\) and targets \(3,\)"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), [0, 1, 2])
+
+
+def test_mse_loss_value_and_shape_error() -> None:
+    assert F.mse_loss(Tensor([1.0, 2.0]), [0.0, 4.0]).item() == 2.5
+    with pytest.raises(ValueError, match=r"prediction \(3, 1\) and target \(3,\)"):
+        F.mse_loss(Tensor(np.zeros((3, 1))), np.zeros(3))
+
+
+def test_linear_is_x_at_w_plus_b() -> None:
+    rng = np.random.default_rng(2)
+    x, w, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w), Tensor(b)).data, x @ w + b)
+    with pytest.raises(ValueError, match=r"linear: shapes \(4, 3\) @ \(2, 2\)"):
+        F.linear(Tensor(x), Tensor(np.ones((2, 2))))
+    with pytest.raises(ValueError, match=r"bias of shape \(3,\) for 2 outputs"):
+        F.linear(Tensor(x), Tensor(w), Tensor(np.ones(3)))

@@ -1,0 +1,260 @@
+"""Tensor: construction, dtypes, the gradient's life cycle and the error messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from chainrule import Tensor
+from chainrule.tensor import no_grad, unbroadcast
+
+
+# ------------------------------------------------------------------ construction and dtype
+def test_import_chainrule_does_not_import_numpy() -> None:
+    code = "import sys, chainrule; assert 'numpy' not in sys.modules; chainrule.Tensor"
+    code += "; assert 'numpy' in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [3, 2.5, True, [1, 2, 3], [[1.0, 2.0]], np.arange(4), np.arange(4, dtype=np.int32),
+     np.array([True, False]), np.array([1.0, 2.0], dtype=np.float64)],
+)
+def test_numbers_lists_and_integer_arrays_become_float64(data: object) -> None:
+    t = Tensor(data)
+    assert isinstance(t.data, np.ndarray)
+    assert t.data.dtype == np.float64
+    np.testing.assert_array_equal(t.data, np.asarray(data, dtype=np.float64))
+
+
+def test_float32_stays_float32_without_a_copy() -> None:
+    a = np.ones((2, 3), dtype=np.float32)
+    t = Tensor(a)
+    assert t.data.dtype == np.float32
+    assert t.data is a
+
+
+@pytest.mark.parametrize(
+    ("data", "culprit"),
+    [("abc", "str"), (None, "NoneType"), ([1, "a"], "list"), ({"a": 1}, "dict"),
+     (np.array(["x"]), "ndarray"), (1 + 2j, "complex")],
+)
+def test_non_numeric_data_is_a_type_error_naming_it(data: object, culprit: str) -> None:
+    with pytest.raises(TypeError, match=rf"Tensor needs numbers.*got {culprit}"):
+        Tensor(data)
+
+
+def test_ragged_lists_are_a_value_error() -> None:
+    with pytest.raises(ValueError, match="rectangular"):
+        Tensor([[1, 2], [3]])
+
+
+def test_requires_grad_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got 1"):
+        Tensor(1.0, requires_grad=1)  # type: ignore[arg-type]
+
+
+def test_describing_properties_and_repr() -> None:
+    t = Tensor(np.zeros((2, 3), dtype=np.float32), requires_grad=True)
+    assert (t.shape, t.ndim, t.size, t.dtype, len(t)) == ((2, 3), 2, 6, np.float32, 2)
+    assert "requires_grad=True" in repr(t) and "float32" in repr(t)
+    assert Tensor([[1.5]]).item() == 1.5
+    with pytest.raises(ValueError, match=r"one-element tensor, got shape \(2, 3\)"):
+        t.item()
+
+
+# ------------------------------------------------------------------ float32 stays float32
+@pytest.mark.parametrize(
+    "program",
+    [
+        lambda x: x * 2.0, lambda x: 2 * x, lambda x: x + 1, lambda x: 1 - x, lambda x: x / 3.0,
+        lambda x: 1.0 / (x + 2), lambda x: x**2, lambda x: x**0.5, lambda x: (x @ x.T).sum(),
+        lambda x: x.exp().log().tanh().sigmoid().relu(), lambda x: x.mean(axis=0),
+        lambda x: x.max(), lambda x: x[0, 1:] * 1.5, lambda x: x.reshape(-1).T,
+    ],
+)
+def test_float32_programs_stay_float32_forward_and_backward(program) -> None:
+    x = Tensor(np.linspace(0.5, 1.5, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    out = program(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad is not None and x.grad.dtype == np.float32
+
+
+# ------------------------------------------------------------------ the gradient's life cycle
+def test_grad_is_none_until_backward_then_shaped_like_data() -> None:
+    x = Tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    assert x.grad is None
+    (x * x).sum().backward()
+    assert isinstance(x.grad, np.ndarray) and x.grad.shape == (1, 3)
+    np.testing.assert_array_equal(x.grad, [[2.0, 4.0, 6.0]])
+
+
+def test_zero_dimensional_tensor_gets_an_ndarray_gradient() -> None:
+    x = Tensor(3.0, requires_grad=True)
+    (x * x).backward()
+    assert isinstance(x.grad, np.ndarray) and x.grad.shape == ()
+    assert x.grad == 6.0
+
+
+def test_gradients_accumulate_across_calls_and_none_clears_them() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3.0).sum()
+    y.backward()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0])
+    x.grad = None
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
+def test_second_backward_doubles_interior_gradients_without_compounding() -> None:
+    a = Tensor(2.0, requires_grad=True)
+    b = a * a  # interior node
+    c = b * 3.0
+    c.backward()
+    c.backward()
+    assert b.grad == 6.0 and a.grad == 24.0  # exactly twice 3 and twice 12
+
+
+def test_a_tensor_used_twice_collects_both_contributions() -> None:
+    a = Tensor([1.0, -2.0], requires_grad=True)
+    (a + a).sum().backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 2.0])
+    a.grad = None
+    b = a + a
+    (b + b).sum().backward()  # the case a naive recursion gets wrong
+    np.testing.assert_array_equal(a.grad, [4.0, 4.0])
+
+
+def test_constants_get_no_gradient_and_are_not_in_the_graph() -> None:
+    w = Tensor([[1.0, 2.0]], requires_grad=True)
+    x = Tensor([[3.0], [4.0]])
+    y = x @ w
+    assert y._parents == (w,)
+    y.sum().backward()
+    assert x.grad is None
+
+
+def test_backward_with_an_explicit_gradient() -> None:
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    y.backward([1.0, 0.0, 10.0])
+    np.testing.assert_array_equal(x.grad, [2.0, 0.0, 60.0])
+
+
+def test_backward_on_non_scalar_without_gradient_says_so() -> None:
+    y = Tensor(np.ones((2, 3)), requires_grad=True) * 2.0
+    with pytest.raises(RuntimeError, match=r"one-element tensor.*shape \(2, 3\).*gradient"):
+        y.backward()
+
+
+def test_backward_gradient_of_the_wrong_shape_names_both() -> None:
+    y = Tensor(np.ones((2, 3)), requires_grad=True) * 2.0
+    message = r"gradient of shape \(3,\) for a tensor of shape \(2, 3\)"
+    with pytest.raises(ValueError, match=message):
+        y.backward(np.ones(3))
+
+
+def test_backward_on_a_constant_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (Tensor([1.0]) * 2).sum().backward()
+
+
+def test_the_seed_gradient_is_copied() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    seed = np.array([1.0, 1.0])
+    (x + 0.0).backward(seed)
+    seed[:] = 100.0
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+def test_no_grad_records_nothing() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with no_grad():
+        y = (w * 2).sum()
+    assert not y.requires_grad and y._parents == ()
+    assert (w * 2).requires_grad  # and recording is back on afterwards
+
+
+def test_graph_holds_no_reference_cycles() -> None:
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        x = Tensor(np.ones(3), requires_grad=True)
+        y = ((x * 2).exp() + 1).sum()
+        probe = weakref.ref(y)
+        y.backward()
+        del y
+        assert probe() is None  # freed by reference counting alone
+    finally:
+        gc.enable()
+
+
+def test_graph_drawing_works_through_graph_module() -> None:
+    from chainrule.graph import to_dot, to_mermaid
+
+    x = Tensor([1.0], requires_grad=True)
+    y = (x * 2 + 1).tanh()
+    assert "tanh" in to_mermaid(y) and "tanh" in to_dot(y)
+
+
+# ------------------------------------------------------------------ errors name the culprit
+def test_matmul_shape_error_names_both_shapes() -> None:
+    a = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"\(2, 3\) @ \(2, 3\)"):
+        a @ a
+
+
+def test_matmul_needs_1d_or_2d() -> None:
+    with pytest.raises(ValueError, match=r"1-D or 2-D operands, got \(2, 2, 2\) @ \(2, 2\)"):
+        Tensor(np.ones((2, 2, 2))) @ Tensor(np.ones((2, 2)))
+
+
+@pytest.mark.parametrize(
+    ("op", "apply"),
+    [("+", lambda a, b: a + b), ("-", lambda a, b: a - b), ("*", lambda a, b: a * b),
+     ("/", lambda a, b: a / b)],
+)
+def test_broadcast_error_names_both_shapes_and_the_op(op: str, apply) -> None:
+    a, b = Tensor(np.ones((2, 3))), Tensor(np.ones(4))
+    with pytest.raises(ValueError, match=rf"shapes \(2, 3\) \{op} \(4,\) do not broadcast"):
+        apply(a, b)
+
+
+def test_bad_operand_type_is_named() -> None:
+    with pytest.raises(TypeError, match="Tensor and str 'x'"):
+        Tensor([1.0]) + "x"
+
+
+def test_reshape_error_names_the_shapes() -> None:
+    with pytest.raises(ValueError, match=r"cannot reshape \(2, 3\) \(6 elements\) into \(4,\)"):
+        Tensor(np.ones((2, 3))).reshape(4)
+
+
+def test_numpy_array_on_the_left_defers_to_tensor() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = np.array([3.0, 4.0]) * x
+    assert isinstance(y, Tensor)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+
+
+# ------------------------------------------------------------------ unbroadcast
+@pytest.mark.parametrize(
+    ("grad_shape", "shape"),
+    [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 3), (1, 3)), ((2, 3), (2, 1)), ((2, 3), ()),
+     ((4, 2, 3), (2, 1)), ((4, 2, 3), (1, 1, 1))],
+)
+def test_unbroadcast_sums_back_to_shape(grad_shape: tuple, shape: tuple) -> None:
+    grad = np.arange(np.prod(grad_shape), dtype=float).reshape(grad_shape)
+    out = unbroadcast(grad, shape)
+    assert np.shape(out) == shape
+    assert np.sum(out) == grad.sum()  # every copy's gradient is counted once
