@@ -2,11 +2,13 @@
 
 pytest-markdown-docs parses each page with markdown-it and collects the
 fences it finds. Out of the box markdown-it does not know Material's
-admonitions (``!!!``, ``???``, ``???+``) or content tabs (``=== "Title"``),
-so a fence inside one is an indented code block to it, and is never run.
-`make_parser` teaches it both: the admonition plugin from mdit-py-plugins,
-and `content_tabs_plugin` below, which reads a tab's indented body as
-Markdown in the same way.
+admonitions (``!!! note``, ``??? tip "Title"``, ``???+ ...``) or content tabs
+(``=== "Title"``), so a fence inside one is an indented code block to it, and
+is never run. `make_parser` teaches it both with one rule, `indented_blocks`:
+a marker line, then a body indented four spaces that is read as Markdown,
+exactly as Python-Markdown reads it. (mdit-py-plugins' admonition plugin
+ends an admonition at two blank lines in a row, which cuts a fence with
+PEP 8 spacing short, so it is not used.)
 """
 
 from __future__ import annotations
@@ -15,23 +17,26 @@ import re
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
-from mdit_py_plugins.admon import admon_plugin
 
-TAB_MARKER = re.compile(r'===[!+]?\s+"[^"]*"\s*$')
+MARKER = re.compile(
+    r"""(?:(?:!!!|\?\?\?\+?)\s+[\w-]+(?:\s+[\w-]+)*(?:\s+"[^"]*")?"""  # admonition or collapsible
+    r"""|===[!+]?\s+"[^"]*")\s*$"""  # content tab
+)
 
 
-def content_tabs_plugin(md: MarkdownIt) -> None:
-    """Parse pymdownx.tabbed blocks: ``=== "Title"`` and a body indented 4 spaces."""
+def indented_blocks_plugin(md: MarkdownIt) -> None:
+    """Parse admonitions, collapsible blocks and content tabs: a marker line
+    and a body indented four spaces, which may hold blank lines."""
     md.block.ruler.before(
-        "fence", "content_tab", _content_tab, {"alt": ["paragraph", "reference", "blockquote"]}
+        "fence", "indented_block", _indented_block, {"alt": ["paragraph", "reference", "blockquote"]}
     )
 
 
-def _content_tab(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+def _indented_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     start = state.bMarks[start_line] + state.tShift[start_line]
     if state.sCount[start_line] - state.blkIndent >= 4:
-        return False  # an indented code block, not a tab
-    if not TAB_MARKER.match(state.src[start:state.eMarks[start_line]]):
+        return False  # an indented code block, not a marker
+    if not MARKER.match(state.src[start:state.eMarks[start_line]]):
         return False
     if silent:
         return True
@@ -44,13 +49,13 @@ def _content_tab(state: StateBlock, start_line: int, end_line: int, silent: bool
         next_line += 1
 
     saved = (state.parentType, state.lineMax, state.blkIndent)
-    state.parentType = "content_tab"  # type: ignore[assignment]
+    state.parentType = "indented_block"  # type: ignore[assignment]
     state.lineMax = next_line
     state.blkIndent = body_indent
-    opening = state.push("content_tab_open", "div", 1)
+    opening = state.push("indented_block_open", "div", 1)
     opening.map = [start_line, next_line]
     state.md.block.tokenize(state, start_line + 1, next_line)
-    state.push("content_tab_close", "div", -1)
+    state.push("indented_block_close", "div", -1)
     state.parentType, state.lineMax, state.blkIndent = saved
     state.line = next_line
     return True
@@ -58,4 +63,4 @@ def _content_tab(state: StateBlock, start_line: int, end_line: int, silent: bool
 
 def make_parser() -> MarkdownIt:
     """markdown-it reading fences at any depth of admonitions and content tabs."""
-    return MarkdownIt("commonmark").use(admon_plugin).use(content_tabs_plugin)
+    return MarkdownIt("commonmark").use(indented_blocks_plugin)

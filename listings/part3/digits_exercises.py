@@ -17,11 +17,13 @@ from chainrule.functional import cross_entropy
 from chainrule.tensor import no_grad
 
 X, y = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_fraction=0.2, seed=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16.0, y, test_fraction=0.2, seed=0
+)
 
 
 def train(model, lr=0.1, epochs=20):
-    """SGD with momentum, as in the chapter; returns the last epoch's mean loss."""
+    """SGD with momentum, as in the chapter; the last epoch's mean loss."""
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     order = np.random.default_rng(0)
     for _ in range(epochs):
@@ -42,10 +44,13 @@ def accuracy(model, X, y):
 
 linear, mlp = nn.MLP(64, [10], rng=0), nn.MLP(64, [128, 10], rng=0)
 linear_loss, mlp_loss = train(linear), train(mlp)
-for name, model, loss in (("linear", linear, linear_loss), ("MLP", mlp, mlp_loss)):
-    print(f"{name}: training loss {loss:.3f}, test accuracy {accuracy(model, X_test, y_test):.3f}")
-assert accuracy(linear, X_test, y_test) > 0.93 and accuracy(mlp, X_test, y_test) > 0.95
-assert mlp_loss < linear_loss / 3  # the hidden layer fits the training set far better
+for name, model, loss in [("linear", linear, linear_loss),
+                          ("MLP", mlp, mlp_loss)]:
+    test_accuracy = accuracy(model, X_test, y_test)
+    print(f"{name}: training loss {loss:.3f}, test accuracy {test_accuracy:.3f}")
+assert accuracy(linear, X_test, y_test) > 0.93
+assert accuracy(mlp, X_test, y_test) > 0.95
+assert mlp_loss < linear_loss / 3  # the hidden layer fits the training set better
 # --8<-- [end:hidden_layer]
 
 # --8<-- [start:learning_rate]
@@ -57,7 +62,9 @@ from chainrule.functional import cross_entropy
 from chainrule.tensor import no_grad
 
 X, y = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_fraction=0.2, seed=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16.0, y, test_fraction=0.2, seed=0
+)
 
 for lr in (0.1, 2.0):
     model = nn.MLP(64, [128, 10], rng=0)
@@ -75,14 +82,14 @@ for lr in (0.1, 2.0):
         epoch_losses.append(np.mean(losses))
     with no_grad():
         test_accuracy = (model(X_test).data.argmax(axis=1) == y_test).mean()
-        hidden = model[0](X_test).relu().data  # the 128 hidden units, per test image
-    dead = (hidden.max(axis=0) == 0).mean()  # units that output 0 for every image
+        hidden = model[0](X_test).relu().data  # 128 hidden units per image
+    dead = (hidden.max(axis=0) == 0).mean()  # units at 0 for every image
     print(f"lr {lr}: loss per epoch {np.round(epoch_losses, 3)}, "
-          f"test accuracy {test_accuracy:.3f}, dead hidden units {dead:.0%}")
+          f"test accuracy {test_accuracy:.3f}, dead units {dead:.0%}")
 
-# With lr = 2.0 the loss gets stuck near log(10) = 2.30, the loss of a uniform
-# guess: the huge first steps left (nearly) every hidden ReLU at 0 for every
-# image, so the network gives every image the same logits.
+# With lr = 2.0 the loss gets stuck near log(10) = 2.30, the loss of a
+# uniform guess: the huge first steps left (nearly) every hidden ReLU at 0
+# for every image, so the network gives every image the same logits.
 assert epoch_losses[-1] > 2.0 and test_accuracy < 0.3 and dead > 0.9
 # --8<-- [end:learning_rate]
 
@@ -95,7 +102,9 @@ from chainrule.functional import cross_entropy, softmax
 from chainrule.tensor import no_grad
 
 X, y = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_fraction=0.2, seed=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16.0, y, test_fraction=0.2, seed=0
+)
 model = nn.MLP(64, [128, 10], rng=0)
 optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 order = np.random.default_rng(0)
@@ -125,7 +134,9 @@ from chainrule.tensor import no_grad
 
 X, y = load_digits()
 X = (X / 16.0).astype(np.float32)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=0.2, seed=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_fraction=0.2, seed=0
+)
 model = nn.MLP(64, [128, 10], rng=0, dtype=np.float32)
 optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 order = np.random.default_rng(0)
@@ -137,7 +148,8 @@ for _ in range(20):
         optimizer.step()
 
 assert loss.dtype == np.float32
-assert all(p.data.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
+for p in model.parameters():
+    assert p.data.dtype == np.float32 and p.grad.dtype == np.float32
 with no_grad():
     test_accuracy = (model(X_test).data.argmax(axis=1) == y_test).mean()
 print(f"float32: test accuracy {test_accuracy:.3f}")

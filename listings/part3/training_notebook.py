@@ -51,7 +51,7 @@ def exercise(number: int, title: str, question: str, answer: str, name: str) -> 
     """An exercise, and its solution in a collapsible <details> block."""
     md(
         f"**{number}. {title}** {question.strip()}\n\n"
-        "<details>\n<summary>Solution</summary>\n\n"
+        "<details class=\"success\">\n<summary>Solution</summary>\n\n"
         f"{answer.strip()}\n\n```python\n{section(name)}\n```\n\n</details>"
     )
 
@@ -67,7 +67,7 @@ to read handwritten digits.
 
 This chapter is a Jupyter notebook. The page you are reading is the notebook
 as it ran when the site was built, so every number and picture below comes
-from the code above it. Download it with the button at the top of the page
+from the code above it. [Download the notebook](training-on-digits.ipynb)
 and run it yourself: it needs nothing but `chainrule`, and the whole notebook
 runs in a few seconds.
 """)
@@ -102,7 +102,8 @@ with `chainrule.plot.image_grid`, with their labels underneath:
 code("""
 from chainrule.plot import image_grid
 
-image_grid(X[:30], ncols=10, labels=[str(d) for d in y[:30]], cmap="gray_r", vmin=0, vmax=16)
+labels = [str(digit) for digit in y[:30]]
+image_grid(X[:30], ncols=10, labels=labels, cmap="gray_r", vmin=0, vmax=16)
 """)
 
 md("""
@@ -122,9 +123,12 @@ initialisation of the weights, as the next chapter explains.
 code("""
 from chainrule.data import train_test_split
 
-X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_fraction=0.2, seed=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16.0, y, test_fraction=0.2, seed=0
+)
 print(len(X_train), "training images,", len(X_test), "test images")
-assert len(X_test) == round(len(X) / 5) and len(X_train) + len(X_test) == len(X)
+assert len(X_test) == round(len(X) / 5)
+assert len(X_train) + len(X_test) == len(X)
 """)
 
 md("""
@@ -171,9 +175,10 @@ loss.backward()  # backpropagation: fills p.grad for every parameter
 optimizer.step()  # p <- p - lr * (velocity built from p.grad)
 
 loss_after = cross_entropy(model(xb), yb).item()
-print(f"loss on the batch: {loss.item():.4f} before the step, {loss_after:.4f} after")
+print(f"loss on the batch: {loss.item():.4f} before the step,",
+      f"{loss_after:.4f} after")
 assert loss_after < loss.item()
-assert abs(loss.item() - np.log(10)) < 0.5  # an untrained network: about log 10
+assert abs(loss.item() - np.log(10)) < 0.5  # untrained: about log 10
 """)
 
 md("""
@@ -200,17 +205,19 @@ from chainrule.tensor import no_grad
 
 
 def evaluate(model, X, y):
-    \"\"\"The loss and the accuracy of `model` on the images X with labels y.\"\"\"
+    \"\"\"The loss and the accuracy of `model` on images X, labels y.\"\"\"
     with no_grad():
         logits = model(X)
-        return cross_entropy(logits, y).item(), float((logits.data.argmax(axis=1) == y).mean())
+        right = logits.data.argmax(axis=1) == y
+        return cross_entropy(logits, y).item(), float(right.mean())
 
 
 model = nn.MLP(64, [128, 10], rng=0)
 optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-order = np.random.default_rng(0)  # one generator: a new shuffle each epoch, the same every run
+order = np.random.default_rng(0)  # a new shuffle each epoch, same every run
 epochs = 20
-history = {"train loss": [], "test loss": [], "train accuracy": [], "test accuracy": []}
+history = {"train loss": [], "test loss": [],
+           "train accuracy": [], "test accuracy": []}
 
 start = time.perf_counter()
 for epoch in range(epochs):
@@ -232,7 +239,8 @@ print(f"{epochs} epochs in {seconds:.2f} s")
 print("epoch  train loss  test loss  train acc  test acc")
 for epoch in (0, 1, 4, 9, 14, 19):
     row = [history[key][epoch] for key in history]
-    print(f"{epoch + 1:>5}  {row[0]:>10.4f}  {row[1]:>9.4f}  {row[2]:>9.3f}  {row[3]:>8.3f}")
+    print(f"{epoch + 1:>5}  {row[0]:>10.4f}  {row[1]:>9.4f}",
+          f" {row[2]:>9.3f}  {row[3]:>8.3f}")
 """)
 
 md("""
@@ -250,9 +258,12 @@ code("""
 from chainrule.plot import Figure
 
 epoch_numbers = range(1, epochs + 1)
-fig = Figure(title="Loss", xlabel="epoch", ylabel="cross-entropy", yscale="log", height=360)
-fig.line(epoch_numbers, history["train loss"], label="training set (mean over the epoch)")
-fig.line(epoch_numbers, history["test loss"], label="test set (end of the epoch)")
+fig = Figure(title="Loss", xlabel="epoch", ylabel="cross-entropy",
+             yscale="log", height=360)
+fig.line(epoch_numbers, history["train loss"],
+         label="training set (mean over the epoch)")
+fig.line(epoch_numbers, history["test loss"],
+         label="test set (end of the epoch)")
 fig
 """)
 
@@ -267,7 +278,8 @@ Accuracy tells the same story in the units we care about:
 """)
 
 code("""
-fig = Figure(title="Accuracy", xlabel="epoch", ylabel="fraction classified correctly",
+fig = Figure(title="Accuracy", xlabel="epoch",
+             ylabel="fraction classified correctly",
              ylim=(0.85, 1.0), height=360)
 fig.line(epoch_numbers, history["train accuracy"], label="training set")
 fig.line(epoch_numbers, history["test accuracy"], label="test set")
@@ -324,9 +336,10 @@ code("""
 confusion = np.zeros((10, 10), dtype=int)
 np.add.at(confusion, (y_test, predictions), 1)
 
-print("true \\\\ predicted  " + " ".join(f"{d:>3}" for d in range(10)))
+print("true \\\\ predicted", "".join(f"{d:>4}" for d in range(10)))
 for digit in range(10):
-    print(f"{digit:>16}  " + " ".join(f"{n:>3}" for n in confusion[digit]))
+    counts = "".join(f"{n:>4}" for n in confusion[digit])
+    print(f"{digit:>16} {counts}")
 assert confusion.trace() == (predictions == y_test).sum()
 """)
 

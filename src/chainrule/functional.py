@@ -64,12 +64,9 @@ def _class_indices(targets: Any, logits: np.ndarray) -> np.ndarray:
     """Check `targets` against `logits` (n, C): n integers, each in 0..C-1."""
     t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     if t.dtype.kind not in "iu":
-        if t.dtype.kind == "f" and np.all(t == np.round(t)):
-            t = t.astype(np.intp)
-        else:
-            raise TypeError(
-                f"cross_entropy needs integer class indices as targets, got dtype {t.dtype}"
-            )
+        raise TypeError(
+            f"cross_entropy needs integer class indices as targets, got dtype {t.dtype}"
+        )
     if logits.ndim != 2 or t.shape != logits.shape[:1]:
         raise ValueError(
             f"cross_entropy needs logits (n, classes) and targets (n,), "
@@ -100,15 +97,15 @@ def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
     shifted = z - z.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     total = e.sum(axis=1, keepdims=True)
-    loss = np.log(total[:, 0]).sum() - shifted[rows, t].sum()
+    loss = (np.log(total).sum() - shifted[rows, t].sum()) / n  # mean of log(total) - z_t
 
     def rule(g: np.ndarray) -> np.ndarray:
         p = e / total  # softmax
         p[rows, t] -= 1  # p - y
-        p *= g / n
+        p *= float(g) / n  # g: the loss's upstream gradient, a scalar
         return p
 
-    return _result(np.asarray(loss / n, dtype=z.dtype), "cross_entropy", (logits, rule))
+    return _result(loss, "cross_entropy", (logits, rule))
 # --8<-- [end:cross_entropy]
 
 
@@ -134,21 +131,21 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     matrix form of backpropagation: dx = g @ W.T, dW = x.T @ g, db = sum of g
     over the batch (the bias was broadcast over it).
     """
-    x, w = _tensor(x, "linear"), weight
-    a, b = x.data, w.data
+    x = x if isinstance(x, Tensor) else _tensor(x, "linear")
+    a, b = x.data, weight.data
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise ValueError(f"linear: shapes {a.shape} @ {b.shape} do not fit")
-    if bias is not None and bias.data.shape != (b.shape[1],):
-        raise ValueError(f"linear: bias of shape {bias.data.shape} for {b.shape[1]} outputs")
     out = a @ b
     if bias is None:
-        return _result(out, "linear", (x, lambda g: g @ b.T), (w, lambda g: a.T @ g))
+        return _result(out, "linear", (x, lambda g: g @ b.T), (weight, lambda g: a.T @ g))
+    if bias.data.shape != out.shape[1:]:
+        raise ValueError(f"linear: bias of shape {bias.data.shape} for {b.shape[1]} outputs")
     out += bias.data
     return _result(
         out,
         "linear",
         (x, lambda g: g @ b.T),
-        (w, lambda g: a.T @ g),
+        (weight, lambda g: a.T @ g),
         (bias, lambda g: g.sum(axis=0)),
     )
 # --8<-- [end:linear]

@@ -46,6 +46,9 @@ def topological_order(root: Node) -> list[Node]:
         for parent in parents:
             if id(parent) not in visited:
                 visited.add(id(parent))
+                if not parent._parents:  # a leaf waits for nothing: emit it now
+                    order.append(parent)
+                    continue
                 stack.append((parent, iter(parent._parents)))
                 break
         else:  # every parent is done: the node itself can follow them
@@ -69,6 +72,8 @@ def backward_pass(root: Node, seed: Any) -> None:
     for node in reversed(topological_order(root)):
         upstream = gradients.pop(id(node))
         node._accumulate(upstream)
+        if not node._parents:  # a leaf: nothing further back
+            continue
         for parent, gradient in zip(node._parents, node._backward(upstream), strict=True):
             key = id(parent)
             if key in gradients:

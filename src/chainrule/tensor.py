@@ -166,12 +166,12 @@ class Tensor:
     # --8<-- [start:backward]
     def _backward(self, upstream: np.ndarray) -> tuple[np.ndarray, ...]:
         """The gradient of each parent: its rule applied to `upstream`, summed to shape."""
-        if not self._rules:  # a leaf
-            return ()
-        return tuple([
-            unbroadcast(rule(upstream), parent.data.shape)
-            for parent, rule in zip(self._parents, self._rules, strict=True)
-        ])
+        grads = []
+        for parent, rule in zip(self._parents, self._rules, strict=True):
+            grad = rule(upstream)
+            shape = parent.data.shape
+            grads.append(grad if grad.shape == shape else unbroadcast(grad, shape))
+        return tuple(grads)
 
     def _accumulate(self, gradient: np.ndarray) -> None:
         """Add `gradient` into ``.grad`` (a new array each time, never in place)."""
@@ -198,7 +198,7 @@ class Tensor:
                     f"but this tensor has shape {self.data.shape}; "
                     f"pass backward(gradient) with an array of that shape"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape, self.data.dtype)
         else:
             seed = np.array(_as_array(gradient), dtype=self.data.dtype)  # a copy
             if seed.shape != self.data.shape:
