@@ -10,7 +10,9 @@ the same batches in the same order:
   necessary array work (the same matmuls, the fused ``p - y``, in-place
   updates): no numpy engine can beat it, so it is the yardstick;
 - ``PyTorch``: ``torch.nn`` and ``torch.optim.SGD`` on the CPU, with one
-  thread (``torch.set_num_threads(1)``) and with its default threads.
+  thread (``torch.set_num_threads(1)``) and with its default threads; the
+  latter in a process of its own, since its worker threads keep spinning
+  after each parallel region and slowed whatever ran next by up to 15%.
 
 Each epoch is timed wall-clock, the contenders interleaved round after round
 so that they share the machine's moods; we report the best and the median
@@ -190,15 +192,44 @@ class Torch:
 
 
 def contenders(X: np.ndarray, y: np.ndarray, with_torch: bool = True) -> list[Any]:
+    """chainrule, the floor and PyTorch with one thread, from the same weights."""
     weights = initial_weights()
     found: list[Any] = [Chainrule(weights, X, y), NumpyFloor(weights, X, y)]
     if with_torch:
-        import torch
-
-        default = torch.get_num_threads()
         found.append(Torch(weights, X, y, 1, "PyTorch, 1 thread"))
-        found.append(Torch(weights, X, y, default, f"PyTorch, {default} threads (default)"))
     return found
+
+
+def torch_default_child(rounds: int) -> None:
+    """Run in a fresh process: time PyTorch with its default threads.
+
+    Apart from the others because its worker threads keep spinning for a while
+    after each parallel region: on a 2-core machine that slowed whichever
+    contender ran next in the same process by up to 15%.
+    """
+    import torch
+
+    openblas_threads(1)
+    X_train, _, y_train, _ = digits()
+    n, threads = len(X_train), torch.get_num_threads()
+    runner = Torch(initial_weights(), X_train, y_train, threads,
+                   f"PyTorch, {threads} threads (default, own process)")
+    found: dict[str, Any] = {"name": runner.name, "main": {}, "sweep": {}}
+    for batch in MAIN_BATCHES:
+        times = time_epochs([runner], batch, n, main_rounds(batch, rounds))
+        found["main"][str(batch)] = times[runner.name]
+    for batch in SWEEP:
+        found["sweep"][str(batch)] = time_epochs([runner], batch, n, sweep_rounds(rounds))[
+            runner.name]
+    print(json.dumps(found))
+
+
+def main_rounds(batch: int | str, rounds: int) -> int:
+    return rounds if batch != "full" else rounds * 4
+
+
+def sweep_rounds(rounds: int) -> int:
+    return max(5, rounds // 2)
 
 
 # ------------------------------------------------------------------ checks and timing
@@ -226,7 +257,8 @@ def time_epochs(runners: list[Any], batch: int | str, n: int, rounds: int) -> di
         for r in runners:
             r.epoch(size, warmup)
     for round_ in range(rounds):
-        for r in runners:
+        turn = round_ % len(runners)  # rotate, so no one always follows the same contender
+        for r in runners[turn:] + runners[:turn]:
             start = time.perf_counter()
             r.epoch(size, 1000 + round_)
             times[r.name].append(time.perf_counter() - start)
@@ -384,12 +416,12 @@ def summarise(times: dict[str, list[float]], steps: int) -> dict[str, dict[str, 
 def print_table(results: dict[str, Any]) -> None:
     for batch, row in results["epoch"].items():
         print(f"\nOne epoch, batch {batch} ({row['steps']} steps), float32:")
-        print(f"  {'contender':32} {'best ms':>9} {'median ms':>10} {'us/step':>8} "
+        print(f"  {'contender':44} {'best ms':>9} {'median ms':>10} {'us/step':>8} "
               f"{'x floor':>8} {'x torch1':>9} {'tracemalloc':>12}")
         for name, figures in row["contenders"].items():
             peak = figures.get("tracemalloc_peak_kb")
             peak_text = f"{peak:9.0f} KB" if peak is not None else f"{'-':>12}"
-            print(f"  {name:32} {figures['best_ms']:9.3f} {figures['median_ms']:10.3f} "
+            print(f"  {name:44} {figures['best_ms']:9.3f} {figures['median_ms']:10.3f} "
                   f"{figures['best_us_per_step']:8.1f} {figures['vs_floor']:8.2f} "
                   f"{figures.get('vs_torch_1_thread', float('nan')):9.2f} {peak_text}")
     print("\nPeak resident memory of a fresh process (3 epochs at batch 64):")
@@ -436,9 +468,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=30, help="timed epochs per contender")
     parser.add_argument("--rss-child", help=argparse.SUPPRESS)
+    parser.add_argument("--torch-default-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
         rss_child(args.rss_child)
+        return
+    if args.torch_default_child:
+        torch_default_child(args.rounds)
         return
 
     X_train, X_test, y_train, y_test = digits()
@@ -459,8 +495,8 @@ def main() -> None:
     for batch in MAIN_BATCHES:
         size = batch_size_of(batch, n)
         steps = -(-n // size)
-        rounds = args.rounds if batch != "full" else args.rounds * 4
-        figures = summarise(time_epochs(runners, batch, n, rounds), steps)
+        times = time_epochs(runners, batch, n, main_rounds(batch, args.rounds))
+        figures = summarise(times, steps)
         floor = figures["numpy floor"]["best_ms"]
         torch1 = figures.get("PyTorch, 1 thread", {}).get("best_ms")
         for runner in runners:
@@ -473,8 +509,23 @@ def main() -> None:
         results["epoch"][str(batch)] = {"batch_size": size, "steps": steps,
                                         "contenders": figures}
     for batch in SWEEP:
-        times = time_epochs(runners, batch, n, max(5, args.rounds // 2))
+        times = time_epochs(runners, batch, n, sweep_rounds(args.rounds))
         results["sweep"][str(batch)] = {name: min(ts) * 1e3 for name, ts in times.items()}
+    child = subprocess.run(
+        [sys.executable, __file__, "--torch-default-child", "--rounds", str(args.rounds)],
+        check=True, capture_output=True, text=True,
+    )
+    default = json.loads(child.stdout.strip().splitlines()[-1])
+    for batch, times in default["main"].items():
+        row = results["epoch"][batch]
+        figures = summarise({default["name"]: times}, row["steps"])[default["name"]]
+        reference = row["contenders"]
+        figures["vs_floor"] = figures["best_ms"] / reference["numpy floor"]["best_ms"]
+        figures["vs_torch_1_thread"] = (
+            figures["best_ms"] / reference["PyTorch, 1 thread"]["best_ms"])
+        reference[default["name"]] = figures
+    for batch, times in default["sweep"].items():
+        results["sweep"][batch][default["name"]] = min(times) * 1e3
     results["rss"] = {
         name: rss_of(which)
         for name, which in [("chainrule", "chainrule"), ("numpy floor", "floor"),

@@ -27,9 +27,8 @@ MARKER = re.compile(
 def indented_blocks_plugin(md: MarkdownIt) -> None:
     """Parse admonitions, collapsible blocks and content tabs: a marker line
     and a body indented four spaces, which may hold blank lines."""
-    md.block.ruler.before(
-        "fence", "indented_block", _indented_block, {"alt": ["paragraph", "reference", "blockquote"]}
-    )
+    interrupts = {"alt": ["paragraph", "reference", "blockquote"]}
+    md.block.ruler.before("fence", "indented_block", _indented_block, interrupts)
 
 
 def _indented_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:

@@ -406,6 +406,8 @@ class Figure:
     """One plot: axes with ticks, and the lines, points and regions added to it.
 
     ```python
+    from chainrule.plot import Figure
+
     fig = Figure(title="Loss", xlabel="step", ylabel="loss", yscale="log")
     fig.line([0, 1, 2], [1.0, 0.1, 0.01], label="train")
     svg = fig.to_svg()   # a complete <svg> element, as a string

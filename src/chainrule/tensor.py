@@ -108,7 +108,7 @@ class Tensor:
     PyTorch; ``t.grad = None`` clears them.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_rules", "_op", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_edges", "_op", "__weakref__")
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__, not numpy
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
@@ -118,7 +118,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
         self._parents: tuple[Tensor, ...] = ()
-        self._rules: tuple[Rule, ...] = ()
+        self._edges: tuple[tuple[Tensor, Rule], ...] = ()  # (parent, rule) pairs
         self._op = ""
 
     # ----------------------------------------------------------- describing
@@ -166,15 +166,19 @@ class Tensor:
     # --8<-- [start:backward]
     def _backward(self, upstream: np.ndarray) -> tuple[np.ndarray, ...]:
         """The gradient of each parent: its rule applied to `upstream`, summed to shape."""
-        grads = []
-        for parent, rule in zip(self._parents, self._rules, strict=True):
+        grads = ()
+        for parent, rule in self._edges:
             grad = rule(upstream)
             shape = parent.data.shape
-            grads.append(grad if grad.shape == shape else unbroadcast(grad, shape))
-        return tuple(grads)
+            grads += (grad if grad.shape == shape else unbroadcast(grad, shape),)
+        return grads
 
     def _accumulate(self, gradient: np.ndarray) -> None:
-        """Add `gradient` into ``.grad`` (a new array each time, never in place)."""
+        """Add `gradient` into ``.grad`` (a new array each time, never in place).
+
+        No copy is made, so ``.grad`` may share memory with another tensor's
+        gradient (``a + b`` hands both the same array): treat it as read-only.
+        """
         if gradient.__class__ is not _ndarray:  # numpy scalars from 0-d arithmetic
             gradient = np.asarray(gradient)
         self.grad = gradient if self.grad is None else self.grad + gradient
@@ -198,7 +202,7 @@ class Tensor:
                     f"but this tensor has shape {self.data.shape}; "
                     f"pass backward(gradient) with an array of that shape"
                 )
-            seed = np.ones(self.data.shape, self.data.dtype)
+            seed = np.array(1, self.data.dtype).reshape(self.data.shape)  # d(self)/d(self)
         else:
             seed = np.array(_as_array(gradient), dtype=self.data.dtype)  # a copy
             if seed.shape != self.data.shape:
@@ -296,12 +300,14 @@ class Tensor:
         return _lift(other, self) @ self
 
     # ----------------------------------------------------------- reductions
+    # --8<-- [start:sum]
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis` (all axes by default). Every input element gets the
         upstream gradient of the sum it went into."""
         shape = self.data.shape
         data = self.data.sum(axis=axis, keepdims=keepdims)
         return _result(data, "sum", (self, lambda g: _spread(g, shape, axis, keepdims)))
+    # --8<-- [end:sum]
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis`: a sum divided by the count, so each input gets g / count."""
@@ -408,13 +414,15 @@ def _result(data: np.ndarray, op: str, *edges: tuple[Tensor, Rule]) -> Tensor:
     out.data = data if data.__class__ is _ndarray else np.asarray(data)
     out.grad = None
     out._op = op
-    kept = [edge for edge in edges if edge[0].requires_grad] if _grad_enabled else None
-    if kept:
-        out.requires_grad = True
-        out._parents, out._rules = zip(*kept, strict=True)  # inputs, and their rules
-    else:  # a constant: nothing to differentiate
-        out.requires_grad = False
-        out._parents = out._rules = ()
+    parents = kept = ()
+    if _grad_enabled:
+        for edge in edges:
+            if edge[0].requires_grad:  # data and constants need no gradient
+                parents += (edge[0],)
+                kept += (edge,)
+    out._parents = parents
+    out._edges = kept
+    out.requires_grad = bool(parents)
     return out
 # --8<-- [end:result]
 
@@ -434,7 +442,7 @@ def _lift(value: Any, like: Tensor) -> Tensor:
         constant.grad = None
         constant.requires_grad = False
         constant._parents = ()
-        constant._rules = ()
+        constant._edges = ()
         constant._op = ""
         return constant
     try:
@@ -468,13 +476,19 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a @ b
 
 
+# --8<-- [start:spread]
 def _spread(
     g: np.ndarray, shape: tuple[int, ...], axis: int | tuple[int, ...] | None, keepdims: bool
 ) -> np.ndarray:
-    """The upstream gradient of a reduction, copied to every element that was reduced."""
+    """The upstream gradient of a reduction, copied to every element that was reduced.
+
+    The reverse of `unbroadcast`: a sum's backward is a broadcast, as a
+    broadcast's backward is a sum.
+    """
     if not keepdims and axis is not None:
-        g = np.expand_dims(g, axis)
+        g = np.expand_dims(g, axis)  # put back the reduced axes, with length 1
     return np.broadcast_to(g, shape).copy()
+# --8<-- [end:spread]
 
 
 def _plain_index(index: Any) -> Any:

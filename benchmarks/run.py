@@ -1,0 +1,118 @@
+"""Run every benchmark in one go and write what the book's performance page shows.
+
+    python benchmarks/run.py            # measure (minutes), then render
+    python benchmarks/run.py --render   # only re-render the Markdown from the JSON
+
+Each benchmark writes its figures to ``benchmarks/results/NAME.json``; this
+script turns them into ``benchmarks/results/NAME.md``, the tables that
+``docs/performance.md`` includes. The figures are measurements of one
+machine on one day, so the page shows them as recorded, with the command that
+reproduces them, rather than re-measuring at every build.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def scalar_markdown(r: dict[str, Any]) -> str:
+    """The scalar engine against micrograd, as Markdown tables."""
+    step, chain, memory = r["step"], r["chain"], r["memory"]
+    lines = [
+        f"*{r['model']}, {step['graph_nodes']:,} graph nodes per step; Python {r['python']}, "
+        f"micrograd {r['micrograd']}; median of the runs; measured by `{r['command']}`.*",
+        "",
+        "| one training step (forward, backward, update) | seconds | speed-up over micrograd |",
+        "| --- | ---: | ---: |",
+        f"| micrograd 0.1.0 | {step['micrograd_s']:.3f} | 1.0× |",
+        f"| micrograd, garbage collector switched off (not a fix) | "
+        f"{step['micrograd_without_gc_s']:.3f} | "
+        f"{step['micrograd_s'] / step['micrograd_without_gc_s']:.1f}× |",
+        f"| chainrule, the same step code | {step['chainrule_s']:.3f} | {step['speedup']:.1f}× |",
+        f"| chainrule, `scalar_nn.train_step` | {step['chainrule_train_step_s']:.3f} | "
+        f"{step['speedup_train_step']:.1f}× |",
+        "",
+        f"Share of micrograd's step spent in the cyclic garbage collector: "
+        f"**{step['micrograd_gc_share']:.0%}**. The collector's state after chainrule's steps "
+        f"was {'the same as before' if step['gc_left_as_found'] else 'CHANGED'}.",
+        "",
+        "| backward of the chain `y = y + 1.0` | micrograd | chainrule |",
+        "| --- | ---: | ---: |",
+        f"| deepest chain that works | {chain['micrograd_max_depth']:,} "
+        f"(recursion limit {chain['recursion_limit']:,}) | "
+        f"{chain['chainrule_max_depth_tried']:,} (the deepest tried) |",
+        f"| backward at depth {chain['common_depth']} | "
+        f"{chain['micrograd_backward_common_s'] * 1e3:.2f} ms | "
+        f"{chain['chainrule_backward_common_s'] * 1e3:.2f} ms |",
+    ]
+    for depth, seconds in chain["chainrule_backward_s"].items():
+        micrograd = "fails" if int(depth) > chain["micrograd_max_depth"] else "not timed"
+        lines.append(f"| backward at depth {int(depth):,} | {micrograd} | {seconds:.4f} s |")
+    lines += [
+        "",
+        "| memory of the step's forward graph | bytes per node |",
+        "| --- | ---: |",
+        f"| micrograd | {memory['micrograd_bytes_per_node']:.0f} |",
+        f"| chainrule | {memory['chainrule_bytes_per_node']:.0f} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def tensor_markdown(r: dict[str, Any]) -> str:
+    """The tensor engine against the numpy floor and PyTorch, as Markdown tables."""
+    machine = r["machine"]
+    lines = [
+        f"*{r['task']}, {r['train_size']:,} training images; numpy {machine['numpy']}, "
+        f"PyTorch {machine['torch']}, {machine['cores']} cores ({machine['cpu']}); "
+        f"best of the runs; measured by `{r['command']}`.*",
+        "",
+    ]
+    for key, epoch in r["epoch"].items():
+        batch = "full batch" if key == "full" else f"batch {epoch['batch_size']}"
+        lines += [
+            f"| one epoch, {batch} ({epoch['steps']} steps) | ms | × numpy floor "
+            f"| × PyTorch 1 thread |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for name, c in epoch["contenders"].items():
+            ratios = f"{c['vs_floor']:.2f} | {c['vs_torch_1_thread']:.2f}"
+            lines.append(f"| {name} | {c['best_ms']:.2f} | {ratios} |")
+        lines.append("")
+    lines += ["| peak memory of the process | MB |", "| --- | ---: |"]
+    for name, rss in r["rss"].items():
+        lines.append(f"| {name} | {rss['peak_rss_mb']:.0f} |")
+    lines += ["", "| target | measured | met |", "| --- | ---: | :---: |"]
+    for target, outcome in r["targets"].items():
+        lines.append(f"| {target} | {outcome['value']:.3f} | {'yes' if outcome['ok'] else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"scalar": scalar_markdown, "tensor": tensor_markdown}
+
+
+def render() -> None:
+    for name, renderer in RENDERERS.items():
+        results = json.loads((RESULTS / f"{name}.json").read_text())
+        (RESULTS / f"{name}.md").write_text(renderer(results))
+        print(f"wrote {RESULTS / name}.md")
+
+
+def measure() -> None:
+    sys.path.insert(0, str(HERE))
+    import bench_scalar
+    import bench_tensor
+
+    bench_scalar.main()
+    bench_tensor.main()
+
+
+if __name__ == "__main__":
+    if "--render" not in sys.argv[1:]:
+        measure()
+    render()
