@@ -17,6 +17,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from chainrule.gradcheck import _scalar  # a number, or the data of a Value or Dual
+
 Interval = tuple[float, float]
 
 
@@ -199,7 +201,7 @@ def is_tame(registers: Sequence[Any], program: Program, limit: float = 1e4) -> b
     Used with `hypothesis.assume`: huge values make finite differences
     meaningless, and at a kink the numeric slope is not a derivative.
     """
-    values = [_number(r) for r in registers]
+    values = [_scalar(r) for r in registers]
     if not all(math.isfinite(v) and abs(v) < limit for v in values):
         return False
     for name, args in program.steps:
@@ -208,9 +210,3 @@ def is_tame(registers: Sequence[Any], program: Program, limit: float = 1e4) -> b
     return True
 
 
-def _number(x: Any) -> float:
-    for attribute in ("data", "value"):
-        inner = getattr(x, attribute, None)
-        if isinstance(inner, int | float):
-            return float(inner)
-    return float(x)

@@ -150,3 +150,22 @@ def test_palette_toggle_switches_light_and_dark(browser, site_url: str) -> None:
     page.wait_for_function(f"() => ({scheme})() === 'slate'")
     page.screenshot(path=str(ARTIFACTS / "chain-rule-dark.png"), full_page=True)
     context.close()
+
+
+def test_code_annotations_become_markers(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The home page's `# (1)!` comments turn into clickable annotation markers."""
+    context, page, _ = _open(browser, site_url)
+    markers = page.locator("div.language-python .md-annotation")
+    assert markers.count() == 2
+    assert "# (1)!" not in page.locator("div.language-python code").first.inner_text()
+    context.close()
+
+
+def test_notebook_page_links_its_download(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The notebook chapter offers its .ipynb, and the link resolves."""
+    context, page, _ = _open(browser, site_url + "part3/training-on-digits/")
+    link = page.locator("a[href$='.ipynb']").first
+    response = page.request.get(link.evaluate("a => a.href"))
+    assert response.status == 200
+    assert '"cells"' in response.text()
+    context.close()
