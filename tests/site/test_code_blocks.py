@@ -77,6 +77,15 @@ def _expected_blocks(source: Path) -> tuple[list[str], set[str]]:
     return tested, included
 
 
+def _markdown_pages(site_dir: Path) -> list[tuple[Path, Path]]:
+    pairs = []
+    for page in built_pages(site_dir):
+        source = source_of(page, site_dir)
+        if source is not None and source.suffix == ".md":
+            pairs.append((page, source))
+    return pairs
+
+
 def test_every_python_block_in_the_html_was_executed(site_dir: Path) -> None:
     """Each Python block of each built Markdown page is either the code of a
     fence that pytest-markdown-docs ran, or code included from a tested file.
@@ -84,10 +93,7 @@ def test_every_python_block_in_the_html_was_executed(site_dir: Path) -> None:
     shows up here as a block nobody ran."""
     checked = 0
     problems = []
-    for page in built_pages(site_dir):
-        source = source_of(page, site_dir)
-        if source is None or source.suffix != ".md":
-            continue
+    for page, source in _markdown_pages(site_dir):
         tested, included = _expected_blocks(source)
         remaining = list(tested)
         for block in html_code_blocks(page):
@@ -131,15 +137,6 @@ def _page_program(page: Path) -> str:
         if block.language in PYTHON_LANGUAGES and not block.title
     ]
     return "\n\n".join(blocks)
-
-
-def _markdown_pages(site_dir: Path) -> list[tuple[Path, Path]]:
-    pairs = []
-    for page in built_pages(site_dir):
-        source = source_of(page, site_dir)
-        if source is not None and source.suffix == ".md":
-            pairs.append((page, source))
-    return pairs
 
 
 def test_each_page_runs_top_to_bottom_in_a_fresh_interpreter(
