@@ -4,7 +4,9 @@ and the affine layer.
 Each could be written from `Tensor` operations (``exp``, ``sum``, ``/``,
 ``log``, indexing), and the tests check they agree. Written as one operation
 each, they are numerically stable (the largest logit is subtracted before
-``exp``), make one graph node instead of six, and their gradients are the
+``exp``), make one graph node instead of several (cross-entropy built from
+``exp``, ``sum``, ``/``, ``log``, indexing, ``mean`` and negation makes
+seven), and their gradients are the
 short formulas of Part III: ``softmax * (g - sum(g * softmax))``,
 ``p - y`` for cross-entropy, ``x.T @ g`` for a weight.
 """

@@ -277,8 +277,9 @@ class Tensor:
     def __matmul__(self, other: Any) -> Tensor:
         """Matrix product. For C = A @ B: dA = dC @ B.T and dB = A.T @ dC.
 
-        The shapes decide it: dA must have A's shape (n, k), and the only way
-        to get (n, k) from dC (n, m) and B (k, m) is dC @ B.T.
+        The index calculation proves it (dA[i, p] = sum_j dC[i, j] B[p, j]).
+        Shapes are a check, not a proof: dA must have A's shape (n, k), which
+        rules out dC @ B unless B is square (m = k), when both fit.
         """
         other = _lift(other, self)
         a, b = self.data, other.data
@@ -309,6 +310,7 @@ class Tensor:
         return _result(data, "sum", (self, lambda g: _spread(g, shape, axis, keepdims)))
     # --8<-- [end:sum]
 
+    # --8<-- [start:mean]
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis`: a sum divided by the count, so each input gets g / count."""
         shape = self.data.shape
@@ -317,7 +319,9 @@ class Tensor:
         return _result(
             data, "mean", (self, lambda g: _spread(g, shape, axis, keepdims) / count)
         )
+    # --8<-- [end:mean]
 
+    # --8<-- [start:max]
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Largest element over `axis`. The gradient goes to the maxima; ties
         share it equally (as ``torch.amax`` does)."""
@@ -331,6 +335,7 @@ class Tensor:
             return share * _spread(g, a.shape, axis, keepdims)
 
         return _result(data, "max", (self, rule))
+    # --8<-- [end:max]
 
     # ----------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
@@ -384,6 +389,7 @@ class Tensor:
     def T(self) -> Tensor:  # noqa: N802 (numpy's name)
         return self.transpose()
 
+    # --8<-- [start:getitem]
     def __getitem__(self, index: Any) -> Tensor:
         """Indexing and slicing; the gradient is scattered back into zeros.
 
@@ -403,6 +409,7 @@ class Tensor:
             return grad
 
         return _result(data, "index", (self, rule))
+    # --8<-- [end:getitem]
 
 
 # ------------------------------------------------------------------- building results
