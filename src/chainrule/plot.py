@@ -370,6 +370,17 @@ class _Note:
 
 
 @dataclass
+class _Arrow:
+    x: float
+    y: float
+    dx: float
+    dy: float
+    label: str | None
+    color: str
+    width: float
+
+
+@dataclass
 class _Heatmap:
     grid: list[list[float]]
     x0: float
@@ -397,6 +408,21 @@ def _marker(x: float, y: float, size: float, marker: str, color: str) -> str:
     return (f'<path d="M{_num(x - s)} {_num(y - s)}L{_num(x + s)} {_num(y + s)}'
             f'M{_num(x - s)} {_num(y + s)}L{_num(x + s)} {_num(y - s)}" '
             f'stroke="{c}" stroke-width="{_num(max(1.5, s / 2))}" fill="none"/>')
+
+
+def _head_length(width: float) -> float:
+    """How long an arrow head is for a shaft of this width, in pixels."""
+    return 6 + 2.5 * width
+
+
+def _arrow_head(x: float, y: float, ux: float, uy: float, color: str, width: float) -> str:
+    """A filled triangle with its tip at pixel (x, y), pointing along (ux, uy)."""
+    length = _head_length(width)
+    half = length * 0.45
+    bx, by = x - ux * length, y - uy * length
+    points = [(x, y), (bx - uy * half, by + ux * half), (bx + uy * half, by - ux * half)]
+    text = " ".join(f"{_num(px)},{_num(py)}" for px, py in points)
+    return f'<polygon points="{text}" fill="{_attr(color)}"/>'
 
 
 # ---------------------------------------------------------------- the figure
@@ -429,9 +455,15 @@ class Figure:
         yscale: str = "linear",
         xlim: tuple[float, float] | None = None,
         ylim: tuple[float, float] | None = None,
+        aspect: str = "auto",
     ) -> None:
         if width < 160 or height < 120:
             raise ValueError(f"Figure needs width >= 160 and height >= 120, got {width}x{height}")
+        if aspect not in ("auto", "equal"):
+            raise ValueError(f"aspect must be 'auto' or 'equal', got {aspect!r}")
+        if aspect == "equal" and "log" in (xscale, yscale):
+            raise ValueError("aspect='equal' needs two linear axes, got a log axis")
+        self.aspect = aspect
         self.width, self.height = width, height
         self.title, self.xlabel, self.ylabel = title, xlabel, ylabel
         self.xscale, self.yscale = _check_scale(xscale, "x"), _check_scale(yscale, "y")
@@ -442,6 +474,7 @@ class Figure:
         self._refs: list[_RefLine] = []
         self._notes: list[_Note] = []
         self._heatmaps: list[_Heatmap] = []
+        self._arrows: list[_Arrow] = []
         self._next_color = 0
 
     # -- adding things ------------------------------------------------
@@ -498,6 +531,28 @@ class Figure:
               dashed: bool = True, width: float = 1.5) -> Figure:
         """A vertical line across the plot at `x`."""
         return self._ref(x, True, label, color, dashed, width)
+
+    def arrow(self, x: float, y: float, dx: float, dy: float, label: str | None = None,
+              color: str | None = None, width: float = 2) -> Figure:
+        """An arrow from ``(x, y)`` to ``(x + dx, y + dy)``: a step, a gradient.
+
+        Give several arrows one `color` and one `label` to draw a fan of
+        directions that has a single legend entry (only the first labelled
+        arrow of each label is listed). With ``aspect="equal"`` an arrow's
+        angle on the page is its true angle, so a gradient meets the contour
+        lines at a right angle.
+        """
+        numbers = [_to_float(v, f"arrow {name}") for v, name in
+                   ((x, "x"), (y, "y"), (dx, "dx"), (dy, "dy"))]
+        if not all(math.isfinite(v) for v in numbers):
+            raise ValueError(f"arrow: needs finite x, y, dx, dy, got {numbers}")
+        if numbers[2] == 0 and numbers[3] == 0:
+            raise ValueError(f"arrow at ({numbers[0]}, {numbers[1]}): dx and dy are both 0, "
+                             "so it has no direction")
+        if "log" in (self.xscale, self.yscale):
+            raise ValueError("arrow: arrows need two linear axes")
+        self._arrows.append(_Arrow(*numbers, label, self._color(color), width))
+        return self
 
     def annotate(self, x: float, y: float, text: str, color: str | None = None) -> Figure:
         """A short note written next to the data point ``(x, y)``."""
@@ -566,6 +621,12 @@ class Figure:
         for ref in self._refs:
             if ref.label:
                 items.append((ref.label, self._line_swatch(ref.color, ref.dashed, ref.width)))
+        listed = set()
+        for ar in self._arrows:
+            if ar.label and ar.label not in listed:
+                listed.add(ar.label)
+                head = _arrow_head(20, 0, 1.0, 0.0, ar.color, ar.width)
+                items.append((ar.label, self._line_swatch(ar.color, False, ar.width) + head))
         return items if self.legend else []
 
     @staticmethod
@@ -598,6 +659,8 @@ class Figure:
             values += series.ys if vertical else series.xs
         values += [ref.value for ref in self._refs if ref.vertical != vertical]
         values += [note.y if vertical else note.x for note in self._notes]
+        for ar in self._arrows:
+            values += [ar.y, ar.y + ar.dy] if vertical else [ar.x, ar.x + ar.dx]
         tight = [e for h in self._heatmaps for e in ((h.y0, h.y1) if vertical else (h.x0, h.x1))]
         return values, tight
 
@@ -609,6 +672,27 @@ class Figure:
         """
         xlo, xhi = _limits(self.xlim, *self._data(False), self.xscale, "x")
         ylo, yhi = _limits(self.ylim, *self._data(True), self.yscale, "y")
+        xaxis, yaxis, legend_top = self._axes((xlo, xhi), (ylo, yhi))
+        if self.aspect == "equal":
+            for _ in range(3):  # widening y can widen its tick labels: settle it
+                xaxis, yaxis = self._equalize(xaxis, yaxis)
+                xaxis, yaxis, legend_top = self._axes((xaxis.lo, xaxis.hi), (yaxis.lo, yaxis.hi))
+        return xaxis, yaxis, legend_top
+
+    @staticmethod
+    def _equalize(xaxis: _Axis, yaxis: _Axis) -> tuple[_Axis, _Axis]:
+        """Widen one axis's limits about its centre so a unit is as long on both."""
+        x_per_px = (xaxis.hi - xaxis.lo) / abs(xaxis.end - xaxis.start)
+        y_per_px = (yaxis.hi - yaxis.lo) / abs(yaxis.end - yaxis.start)
+        axis, per_px = (yaxis, x_per_px) if x_per_px > y_per_px else (xaxis, y_per_px)
+        middle, half = (axis.lo + axis.hi) / 2, per_px * abs(axis.end - axis.start) / 2
+        axis.lo, axis.hi = middle - half, middle + half
+        return xaxis, yaxis
+
+    def _axes(self, xlimits: tuple[float, float], ylimits: tuple[float, float]
+              ) -> tuple[_Axis, _Axis, float]:
+        """Both axes placed on the canvas for the given data limits."""
+        (xlo, xhi), (ylo, yhi) = xlimits, ylimits
         legend_top = 10 + (TITLE_FONT + 12 if self.title else 0)
         legend_rows = len(self._legend_rows(self._legend_items(), self._legend_room()))
         top = max(legend_top + 22 * legend_rows + (6 if legend_rows else 0), 14)
@@ -758,6 +842,19 @@ class Figure:
                 f'stroke-width="{_num(ref.width)}"{_dash(ref.dashed)}/>')
 
     @staticmethod
+    def _draw_arrow(ar: _Arrow, xaxis: _Axis, yaxis: _Axis) -> str:
+        """A shaft and a filled head, the head turned along the shaft on the page."""
+        x0, y0 = xaxis.to_px(ar.x), yaxis.to_px(ar.y)
+        x1, y1 = xaxis.to_px(ar.x + ar.dx), yaxis.to_px(ar.y + ar.dy)
+        length = math.hypot(x1 - x0, y1 - y0) or 1.0
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        back = min(_head_length(ar.width), length)  # the shaft stops where the head starts
+        shaft = (f'<path d="M{_num(x0)} {_num(y0)}L{_num(x1 - ux * back)} {_num(y1 - uy * back)}" '
+                 f'stroke="{_attr(ar.color)}" stroke-width="{_num(ar.width)}" fill="none"/>')
+        head = _arrow_head(x1, y1, ux, uy, ar.color, ar.width)
+        return f'<g class="arrow">{shaft}{head}</g>'
+
+    @staticmethod
     def _draw_note(note: _Note, xaxis: _Axis, yaxis: _Axis) -> str:
         """A note beside its point, turned to the left near the right edge."""
         x, y = xaxis.to_px(note.x), yaxis.to_px(note.y)
@@ -786,6 +883,8 @@ class Figure:
         """A sentence for screen readers: what is plotted against what."""
         labels = [s.label for s in [*self._lines, *self._scatters] if s.label]
         parts = [f"{len(self._lines)} line(s) and {len(self._scatters)} scatter series"]
+        if self._arrows:
+            parts[0] += f" and {len(self._arrows)} arrow(s)"
         if labels:
             parts.append("labelled " + ", ".join(labels))
         if self.xlabel or self.ylabel:
@@ -810,6 +909,7 @@ class Figure:
         body += [f'<g clip-path="url(#{_UID}-clip)">']
         body += [self._draw_ref(ref, xaxis, yaxis) for ref in self._refs]
         body += [self._draw_line(line, xaxis, yaxis) for line in self._lines]
+        body += [self._draw_arrow(ar, xaxis, yaxis) for ar in self._arrows]
         body += ["</g>"]
         for sc in self._scatters:
             body += self._draw_scatter(sc, xaxis, yaxis)

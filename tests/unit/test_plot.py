@@ -431,3 +431,71 @@ def test_image_grid_bad_input() -> None:
         image_grid([])
     with pytest.raises(ValueError, match="cmap"):
         image_grid(digits(1), cmap="viridis")
+
+
+# ------------------------------------------------------------ arrows and equal aspect
+
+
+def arrows(fig: Figure) -> list[ET.Element]:
+    return [g for g in find_all(parse(fig.to_svg()), "g") if g.get("class") == "arrow"]
+
+
+def test_an_arrow_is_a_shaft_and_a_head_at_its_tip() -> None:
+    fig = Figure(xlim=(0, 10), ylim=(0, 10)).arrow(1, 1, 4, 0, label="step")
+    (group,) = arrows(fig)
+    shaft, head = group[0], group[1]
+    xaxis, yaxis, _ = fig._layout()
+    tip = f"{xaxis.to_px(5):.2f}".rstrip("0").rstrip(".")
+    assert head.tag == SVG + "polygon" and head.get("points").startswith(tip + ",")
+    # the shaft runs left to right and stops short of the tip, under the head
+    start, end = shaft.get("d")[1:].split("L")
+    assert float(start.split()[0]) < float(end.split()[0]) < xaxis.to_px(5)
+    assert "step" in texts(parse(fig.to_svg()))
+
+
+def test_a_fan_of_arrows_with_one_label_has_one_legend_entry() -> None:
+    fig = Figure()
+    for k in range(6):
+        fig.arrow(0, 0, math.cos(k), math.sin(k), label="random", color="#888888")
+    fig.arrow(0, 0, 1, 1, label="gradient")
+    legend = [g for g in find_all(parse(fig.to_svg()), "g") if g.get("class") == "legend"][0]
+    assert [t.text for t in find_all(legend, "text")] == ["random", "gradient"]
+    assert len(arrows(fig)) == 7
+
+
+def test_arrows_widen_the_automatic_limits() -> None:
+    fig = Figure().scatter([0], [0]).arrow(0, 0, 10, -5)
+    xaxis, yaxis, _ = fig._layout()
+    assert xaxis.hi >= 10 and yaxis.lo <= -5
+
+
+def test_arrow_bad_input_names_the_problem() -> None:
+    with pytest.raises(ValueError, match="no direction"):
+        Figure().arrow(1, 2, 0, 0)
+    with pytest.raises(ValueError, match="finite"):
+        Figure().arrow(0, 0, math.nan, 1)
+    with pytest.raises(TypeError, match="arrow dx"):
+        Figure().arrow(0, 0, "1", 1)
+    with pytest.raises(ValueError, match="linear axes"):
+        Figure(yscale="log").arrow(1, 1, 1, 1)
+
+
+@pytest.mark.parametrize(("xlim", "ylim"), [((-1, 5), (-6, 0)), ((0, 1), (0, 100)),
+                                            ((0, 100), (0, 1))])
+def test_equal_aspect_makes_a_unit_as_long_on_both_axes(xlim, ylim) -> None:
+    fig = Figure(width=520, height=480, xlim=xlim, ylim=ylim, aspect="equal")
+    fig.to_svg()
+    xaxis, yaxis, _ = fig._layout()
+    x_per_px = (xaxis.hi - xaxis.lo) / (xaxis.end - xaxis.start)
+    y_per_px = (yaxis.hi - yaxis.lo) / (yaxis.start - yaxis.end)
+    assert x_per_px == pytest.approx(y_per_px, rel=1e-9)
+    # the requested region is still all shown
+    assert xaxis.lo <= xlim[0] and xaxis.hi >= xlim[1]
+    assert yaxis.lo <= ylim[0] + 1e-9 and yaxis.hi >= ylim[1] - 1e-9
+
+
+def test_equal_aspect_bad_settings() -> None:
+    with pytest.raises(ValueError, match="aspect must be"):
+        Figure(aspect="square")
+    with pytest.raises(ValueError, match="two linear axes"):
+        Figure(aspect="equal", yscale="log")
