@@ -2,7 +2,7 @@
 
 The scalar side (`Value`, `Dual`, the scalar neural network, gradient checks,
 the two-moons data) needs only the standard library. The numpy side
-(`Tensor`, `functional`, `nn`, `optim`) is imported the first time one of its
+(`Tensor`, `functional`, `nn`, `optim`, `train`) is imported the first time one of its
 names is used, so ``import chainrule`` alone never imports numpy: a reader of
 Parts I and II needs no numpy at all.
 """
@@ -16,10 +16,10 @@ from chainrule.dual import Dual
 from chainrule.scalar import Value
 
 if TYPE_CHECKING:
-    from chainrule import functional, nn, optim
+    from chainrule import functional, nn, optim, train
     from chainrule.tensor import Tensor
 
-__all__ = ["Dual", "Tensor", "Value", "functional", "nn", "optim"]
+__all__ = ["Dual", "Tensor", "Value", "functional", "nn", "optim", "train"]
 __version__ = "0.1.0"
 
 _NUMPY_BACKED = {
@@ -27,6 +27,7 @@ _NUMPY_BACKED = {
     "functional": ("chainrule.functional", None),
     "nn": ("chainrule.nn", None),
     "optim": ("chainrule.optim", None),
+    "train": ("chainrule.train", None),
 }
 
 
