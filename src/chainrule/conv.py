@@ -1,0 +1,257 @@
+"""2-D convolution and max-pooling on `Tensor`, with their backward rules.
+
+Layout as in PyTorch: images are ``(N, C, H, W)`` (batch, channels, height,
+width) and a convolution's weight is ``(F, C, kh, kw)`` (filters, channels,
+kernel height, kernel width). Like PyTorch's ``conv2d`` (and every deep
+learning library), "convolution" here slides the kernel without flipping it,
+which mathematicians call a cross-correlation:
+
+    y[n, f, i, j] = b[f] + sum over c, a, b of x[n, c, s*i + a, s*j + b] * w[f, c, a, b]
+
+with stride s, after zero padding. Both operations are built from one pair of
+helpers: `windows` cuts every kh x kw window out of the input (the "im2col"
+step, done with kh * kw slices rather than a loop over output pixels), and
+`add_windows` is its backward: it adds each window's gradient back onto the
+pixels it was cut from. With the windows in hand, a convolution is a matrix
+product, and its backward is the two matrix products of the matrix-calculus
+chapter plus `add_windows`.
+
+Nodes are made with `chainrule.tensor._result`, the same constructor every
+Tensor operation uses: data, an op name, and one (input, rule) edge per input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.nn import Module
+from chainrule.tensor import Tensor, _result
+
+__all__ = [
+    "Conv2d",
+    "Flatten",
+    "MaxPool2d",
+    "add_windows",
+    "conv2d",
+    "conv_output_size",
+    "max_pool2d",
+    "windows",
+]
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
+    """How many positions a window of `kernel` takes along an axis of `size`.
+
+    floor((size + 2 * padding - kernel) / stride) + 1, as in PyTorch.
+    """
+    span = size + 2 * padding - kernel
+    if span < 0:
+        raise ValueError(
+            f"a kernel of {kernel} does not fit in {size} pixels with padding {padding}"
+        )
+    return span // stride + 1
+
+
+# --8<-- [start:windows]
+def windows(x: np.ndarray, kh: int, kw: int, stride: int = 1) -> np.ndarray:
+    """Every kh x kw window of the images `x` (N, C, H, W), as (N, C, kh, kw, OH, OW).
+
+    ``out[n, c, a, b, i, j] = x[n, c, stride*i + a, stride*j + b]``: entry
+    (a, b) of the window whose top-left corner is at output position (i, j).
+    One strided slice per kernel offset (a, b) fills a whole (OH, OW) plane,
+    so the loop runs kh * kw times, not once per output pixel.
+    """
+    n, c, h, w = x.shape
+    oh, ow = conv_output_size(h, kh, stride), conv_output_size(w, kw, stride)
+    out = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            out[:, :, a, b] = x[:, :, a : a + stride * oh : stride, b : b + stride * ow : stride]
+    return out
+
+
+def add_windows(cols: np.ndarray, shape: tuple[int, ...], stride: int = 1) -> np.ndarray:
+    """The backward of `windows`: add each window entry back onto its pixel.
+
+    A pixel that sits in several windows was copied several times, so (as
+    with broadcasting) its gradient is the sum of its copies' gradients.
+    """
+    _, _, kh, kw, oh, ow = cols.shape
+    grad = np.zeros(shape, dtype=cols.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            grad[:, :, a : a + stride * oh : stride, b : b + stride * ow : stride] += cols[
+                :, :, a, b
+            ]
+    return grad
+# --8<-- [end:windows]
+
+
+def _pad(x: np.ndarray, padding: int) -> np.ndarray:
+    if padding == 0:
+        return x
+    p = padding
+    return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+
+
+def _unpad(g: np.ndarray, padding: int) -> np.ndarray:
+    if padding == 0:
+        return g
+    p = padding
+    return g[:, :, p:-p, p:-p]
+
+
+def _check_int(value: Any, name: str, low: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return value
+
+
+# --8<-- [start:conv2d]
+def conv2d(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0
+) -> Tensor:
+    """Convolve images x (N, C, H, W) with filters weight (F, C, kh, kw): (N, F, OH, OW).
+
+    Forward: cut the windows, flatten each to a column of C*kh*kw numbers,
+    and multiply by the filters flattened to rows, W2 (F, C*kh*kw):
+    Y = W2 @ cols, one matrix product per image. Backward, with G = dL/dY:
+    dW2 = G @ cols^T summed over the batch, dcols = W2^T @ G, and dx is
+    dcols added back onto the pixels (`add_windows`), padding cut off.
+    """
+    stride, padding = _check_int(stride, "stride", 1), _check_int(padding, "padding", 0)
+    xd, wd = _conv_operands(x, weight)
+    n, c, h, w = xd.shape
+    f, _, kh, kw = wd.shape
+    padded = _pad(xd, padding)
+    cols = windows(padded, kh, kw, stride)  # (N, C, kh, kw, OH, OW)
+    oh, ow = cols.shape[-2:]
+    cols = cols.reshape(n, c * kh * kw, oh * ow)
+    w2 = wd.reshape(f, c * kh * kw)
+    out = (w2 @ cols).reshape(n, f, oh, ow)  # (F, K) @ (N, K, P) -> (N, F, P)
+
+    def grad_x(g: np.ndarray) -> np.ndarray:
+        dcols = w2.T @ g.reshape(n, f, oh * ow)  # (N, K, P)
+        dcols = dcols.reshape(n, c, kh, kw, oh, ow)
+        return _unpad(add_windows(dcols, padded.shape, stride), padding)
+
+    def grad_w(g: np.ndarray) -> np.ndarray:
+        dw2 = np.tensordot(g.reshape(n, f, oh * ow), cols, axes=([0, 2], [0, 2]))  # (F, K)
+        return dw2.reshape(wd.shape)
+
+    edges = [(x, grad_x), (weight, grad_w)]
+    if bias is not None:
+        if bias.data.shape != (f,):
+            raise ValueError(f"conv2d: bias of shape {bias.data.shape} for {f} filters")
+        out += bias.data.reshape(1, f, 1, 1)
+        edges.append((bias, lambda g: g.sum(axis=(0, 2, 3))))
+    return _result(out, "conv2d", *edges)
+# --8<-- [end:conv2d]
+
+
+def _conv_operands(x: Tensor, weight: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """The two arrays, after checking their shapes fit; errors name both shapes."""
+    for name, t in (("x", x), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"conv2d: {name} must be a Tensor, got {type(t).__name__}")
+    xd, wd = x.data, weight.data
+    if xd.ndim != 4 or wd.ndim != 4:
+        raise ValueError(
+            f"conv2d needs x (N, C, H, W) and weight (F, C, kh, kw), got shapes "
+            f"{xd.shape} and {wd.shape}"
+        )
+    if xd.shape[1] != wd.shape[1]:
+        raise ValueError(
+            f"conv2d: x has {xd.shape[1]} channels but weight expects {wd.shape[1]} "
+            f"(shapes {xd.shape} and {wd.shape})"
+        )
+    return xd, wd
+
+
+# --8<-- [start:max_pool2d]
+def max_pool2d(x: Tensor, size: int = 2, stride: int | None = None) -> Tensor:
+    """The largest value of each size x size window (stride defaults to size).
+
+    Backward: each window's gradient goes to the one pixel that won it (the
+    first, on a tie, as in PyTorch); the other pixels of the window get 0.
+    A pixel that wins several overlapping windows collects each of them.
+    """
+    size = _check_int(size, "size", 1)
+    stride = size if stride is None else _check_int(stride, "stride", 1)
+    a = x.data
+    if a.ndim != 4:
+        raise ValueError(f"max_pool2d needs x of shape (N, C, H, W), got {a.shape}")
+    cols = windows(a, size, size, stride)  # (N, C, size, size, OH, OW)
+    n, c, _, _, oh, ow = cols.shape
+    flat = cols.reshape(n, c, size * size, oh, ow)
+    winner = flat.argmax(axis=2)[:, :, None]  # (N, C, 1, OH, OW)
+    out = np.take_along_axis(flat, winner, axis=2)[:, :, 0]
+
+    def rule(g: np.ndarray) -> np.ndarray:
+        dflat = np.zeros_like(flat)
+        np.put_along_axis(dflat, winner, g[:, :, None], axis=2)
+        return add_windows(dflat.reshape(cols.shape), a.shape, stride)
+
+    return _result(out, "maxpool", (x, rule))
+# --8<-- [end:max_pool2d]
+
+
+# --8<-- [start:Conv2d]
+class Conv2d(Module):
+    """A convolution layer: `out_channels` filters of in_channels x k x k weights.
+
+    He initialisation, N(0, 2 / fan_in) with fan_in = in_channels * k * k,
+    the number of inputs each output adds up (as for `Linear`).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                            ("kernel_size", kernel_size)):
+            _check_int(value, f"Conv2d: {name}", 1)
+        self.stride = _check_int(stride, "Conv2d: stride", 1)
+        self.padding = _check_int(padding, "Conv2d: padding", 0)
+        rng = np.random.default_rng(rng)
+        fan_in = in_channels * kernel_size * kernel_size
+        shape = (out_channels, in_channels, kernel_size, kernel_size)
+        w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+        self.weight = Tensor(w.astype(dtype), requires_grad=True)
+        self.bias = Tensor(np.zeros(out_channels, dtype), requires_grad=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding)
+# --8<-- [end:Conv2d]
+
+    def __repr__(self) -> str:
+        f, c, k, _ = self.weight.shape
+        return f"Conv2d({c}, {f}, kernel_size={k}, stride={self.stride}, padding={self.padding})"
+
+
+class MaxPool2d(Module):
+    """`max_pool2d` as a layer."""
+
+    def __init__(self, size: int = 2, stride: int | None = None) -> None:
+        self.size, self.stride = size, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        return max_pool2d(x, self.size, self.stride)
+
+    def __repr__(self) -> str:
+        return f"MaxPool2d({self.size}, stride={self.stride or self.size})"
+
+
+class Flatten(Module):
+    """(N, C, H, W) -> (N, C*H*W): from feature maps to the input of a `Linear`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.reshape(x.shape[0], -1)
