@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 from chainrule.gradcheck import GradcheckResult, numerical_gradient
 
-__all__ = ["Value", "as_value", "backprop_step", "check_gradients", "topological_order"]
+__all__ = ["Value", "as_value", "backprop_step", "check_gradients", "draw", "topological_order"]
 
 
 # --8<-- [start:class]
@@ -175,3 +175,35 @@ def check_gradients(f: Callable[..., Value], inputs: Sequence[float], h: float =
     return GradcheckResult([float(x) for x in inputs], [leaf.grad for leaf in leaves],
                            numeric, rtol, atol)
 # --8<-- [end:check_gradients]
+
+
+# --8<-- [start:draw]
+def draw(root: Value, note: Callable[[Value], str] | None = None,
+         highlight: Sequence[Value] = ()) -> str:
+    """The graph behind `root` as a Mermaid flowchart, for a page to print.
+
+    Each box is a value: its label, data and grad, one per line (so a box
+    never breaks inside a field); `note(node)` adds one more line, such as a
+    number. Each circle is an operation, and each arrow into it carries its
+    local derivative. The values in `highlight` get a thick orange border.
+    Works for any node with ``_parents``, ``_local_grads``, ``_op``, ``label``,
+    ``data`` and ``grad``, so `chainrule.Value` graphs can be drawn too.
+    """
+    order = topological_order(root)
+    name = {id(node): f"v{i}" for i, node in enumerate(order)}
+    lines = ["flowchart LR"]
+    for node in order:
+        fields = [node.label, f"data {node.data:.4g}", f"grad {node.grad:.4g}"]
+        if note is not None:
+            fields.append(note(node))
+        lines.append(f'    {name[id(node)]}["{"<br>".join(f for f in fields if f)}"]')
+        if node._parents:
+            op = name[id(node)] + "op"
+            lines.append(f'    {op}(("{node._op}"))')
+            for parent, local in zip(node._parents, node._local_grads, strict=True):
+                lines.append(f'    {name[id(parent)]} -- "{local:.4g}" --> {op}')
+            lines.append(f"    {op} --> {name[id(node)]}")
+    for node in highlight:
+        lines.append(f"    style {name[id(node)]} stroke:#e8590c,stroke-width:4px")
+    return "\n".join(lines)
+# --8<-- [end:draw]

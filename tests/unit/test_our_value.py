@@ -14,7 +14,7 @@ import pytest
 
 import chainrule
 from chainrule.gradcheck import numerical_gradient
-from chainrule.our_value import Value, as_value, check_gradients, topological_order
+from chainrule.our_value import Value, as_value, check_gradients, draw, topological_order
 from tests.helpers import OPS, Op, sample_points
 
 # Our class has every op of the shared table except log, sigmoid and the Value
@@ -162,3 +162,19 @@ def test_importing_it_needs_only_the_standard_library() -> None:
 def test_import_chainrule_does_not_import_it() -> None:
     code = "import sys, chainrule; assert 'chainrule.our_value' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_draw_labels_every_arrow_with_its_local_derivative() -> None:
+    a = Value(3.0, label="a")
+    b = a + a
+    b.backward()
+    text = draw(b, note=lambda node: "leaf" if not node._parents else "", highlight=[a])
+    assert text.count('v0 -- "1" --> v1op') == 2  # the two arrows of a + a
+    assert '["a<br>data 3<br>grad 2<br>leaf"]' in text
+    assert "style v0 stroke:#e8590c" in text
+
+
+def test_draw_takes_chainrule_values_too() -> None:
+    a = chainrule.Value(2.0, label="a")
+    y = a * a
+    assert draw(y).count('v0 -- "2" --> v1op') == 2
