@@ -171,6 +171,9 @@ def gradcheck(
 ) -> bool:
     """True if the analytic gradients of `f` at `inputs` match central differences.
 
+    A pair (analytic a, numeric n) matches when
+    ``|a - n| <= atol + rtol * max(|a|, |n|)``: relative for gradients of
+    ordinary size, absolute (`atol`) for gradients that are essentially zero.
     Raises `GradcheckError` (an AssertionError) otherwise, with a table of each
     input, its analytic and numeric gradient and their relative error.
     """
