@@ -21,6 +21,8 @@ so a graph holds no reference cycles and is freed as soon as it is dropped.
 
 from __future__ import annotations
 
+import operator
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Number
@@ -30,11 +32,26 @@ import numpy as np
 
 from chainrule.graph import backward_pass
 
-__all__ = ["Tensor", "no_grad", "unbroadcast"]
+__all__ = [
+    "Tensor",
+    "cat",
+    "is_grad_enabled",
+    "no_grad",
+    "rand",
+    "randn",
+    "stack",
+    "unbroadcast",
+    "where",
+]
 
 Rule = Callable[[np.ndarray], np.ndarray]
 _ndarray = np.ndarray
-_grad_enabled = True
+_grad_mode = threading.local()  # one switch per thread, as in PyTorch
+
+
+def is_grad_enabled() -> bool:
+    """True unless the calling thread is inside ``with no_grad():``."""
+    return getattr(_grad_mode, "enabled", True)
 
 
 @contextmanager
@@ -42,14 +59,17 @@ def no_grad() -> Iterator[None]:
     """Inside ``with no_grad():`` operations record no graph (for evaluation).
 
     Results are plain constants: cheaper to make and holding no reference to
-    their inputs, like PyTorch's ``torch.no_grad()``.
+    their inputs, like PyTorch's ``torch.no_grad()``. The switch belongs to
+    the thread that enters the block: a thread evaluating under ``no_grad()``
+    leaves another thread's training untouched, and leaving the block restores
+    that thread's previous mode (so nested blocks are fine).
     """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    previous = is_grad_enabled()
+    _grad_mode.enabled = False
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _grad_mode.enabled = previous
 
 
 # --8<-- [start:unbroadcast]
@@ -80,9 +100,9 @@ def _as_array(data: Any) -> np.ndarray:
     except ValueError as error:  # ragged nested lists
         raise ValueError(f"Tensor data must be a rectangular array of numbers: {error}") from None
     kind = array.dtype.kind
-    if kind == "f":
+    if kind in "fb":  # floats as they are; booleans stay a mask
         return array
-    if kind in "biu":
+    if kind in "iu":
         return array.astype(np.float64)
     raise TypeError(
         "Tensor needs numbers (a number, a list of numbers or a numeric array), "
@@ -99,9 +119,15 @@ class Tensor:
     """An n-dimensional array that records how it was computed, for backward().
 
     ``Tensor(data, requires_grad=False)``: a float32 or float64 array is used
-    as is (no copy, dtype kept); Python numbers, lists and integer or boolean
-    arrays become float64, the precision for checking gradients. Use float32
-    arrays for speed; results of float32 operations stay float32.
+    as is (no copy, dtype kept); Python numbers, lists and integer arrays
+    become float64, the precision for checking gradients. Use float32 arrays
+    for speed; results of float32 operations stay float32. Booleans (``True``,
+    a boolean array) make a *mask*: a boolean tensor selects elements
+    (``x[mask]``) and chooses in `where`, but takes part in no arithmetic
+    and has no gradient.
+
+    Comparisons (``x > 0``, ``x == y``) work elementwise, as in PyTorch, and
+    return a numpy boolean array: a mask, recorded in no graph.
 
     ``.grad`` is None until a backward pass reaches the tensor, then a numpy
     array of the data's shape. Gradients accumulate over backward calls, as in
@@ -115,6 +141,11 @@ class Tensor:
         if not isinstance(requires_grad, bool):
             raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
         self.data: np.ndarray = _as_array(data)
+        if requires_grad and self.data.dtype.kind == "b":
+            raise ValueError(
+                "a boolean Tensor (a mask) cannot require grad: it has no gradient; "
+                "make it numbers first, e.g. Tensor(mask.numpy().astype(float))"
+            )
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
         self._parents: tuple[Tensor, ...] = ()
@@ -149,10 +180,56 @@ class Tensor:
         return f"Tensor({body}{extra})"
 
     def item(self) -> float:
-        """The value of a one-element tensor as a Python float."""
+        """The value of a one-element tensor as a Python float (a bool for a mask)."""
         if self.data.size != 1:
             raise ValueError(f"item() needs a one-element tensor, got shape {self.data.shape}")
-        return float(self.data.reshape(()))
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The data as nested Python lists of floats (a float for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor; for more elements it is ambiguous."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a Tensor with {self.data.size} elements is ambiguous: "
+                "use (t > 0).any() or (t > 0).all()"
+            )
+        return bool(self.data.reshape(()))
+
+    # ----------------------------------------------------------- comparisons
+    # Elementwise, broadcasting, and outside the graph (a comparison has no
+    # useful derivative): each returns a numpy boolean array, a ready mask.
+    def __lt__(self, other: Any) -> np.ndarray:
+        return _compare(np.less, self, other, "<")
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return _compare(np.less_equal, self, other, "<=")
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return _compare(np.greater, self, other, ">")
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return _compare(np.greater_equal, self, other, ">=")
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
+        return _compare(np.equal, self, other, "==")
+
+    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
+        return _compare(np.not_equal, self, other, "!=")
+
+    __hash__ = object.__hash__  # a tensor is still usable as a dict key (by identity)
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -255,19 +332,30 @@ class Tensor:
         return _lift(other, self) / self
 
     def __pow__(self, exponent: Any) -> Tensor:
-        """``x ** p``: d/dx = p x^(p-1); with a tensor exponent, d/dp = x^p ln x."""
+        """``x ** p``: d/dx = p x^(p-1); with a tensor exponent, d/dp = x^p ln x.
+
+        Two limits are taken as PyTorch takes them, where the formulas would
+        give 0 * inf = nan: x**0 is the constant 1, so d/dx = 0 even at x = 0;
+        and 0**p is 0 for every p > 0 (1 for p = 0), so d/dp = 0 at x = 0.
+        """
         if isinstance(exponent, Number) and not isinstance(exponent, bool):
             a, p = self.data, exponent
+            if p == 0:
+                return _result(a**p, "**", (self, lambda g: np.zeros_like(a)))
             return _result(a**p, "**", (self, lambda g: g * p * a ** (p - 1)))
         other = _lift(exponent, self)
         a, b = self.data, other.data
         data = _broadcasting(np.power, self, other, "**")
-        return _result(
-            data,
-            "**",
-            (self, lambda g: g * b * a ** (b - 1)),
-            (other, lambda g: g * data * np.log(a)),
-        )
+
+        def d_base(g: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1, only where b != 0
+                return g * np.where(b == 0, 0.0, b * a ** (b - 1))
+
+        def d_exponent(g: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):  # log(0), only where a != 0
+                return g * np.where((a == 0) & (b >= 0), 0.0, data * np.log(a))
+
+        return _result(data, "**", (self, d_base), (other, d_exponent))
 
     def __rpow__(self, base: Any) -> Tensor:
         return _lift(base, self) ** self
@@ -287,6 +375,8 @@ class Tensor:
         if a.ndim == 2 and b.ndim == 2:
             return _result(data, "@", (self, lambda g: g @ b.T), (other, lambda g: a.T @ g))
         # --8<-- [end:matmul]
+        if a.ndim > 2 or b.ndim > 2:  # a batch of matrices: (..., n, k) @ (..., k, m)
+            return _batched_matmul(self, other, data)
         if a.ndim == 1 and b.ndim == 2:  # (k,) @ (k, m) -> (m,)
             return _result(
                 data, "@", (self, lambda g: b @ g), (other, lambda g: np.outer(a, g))
@@ -337,6 +427,66 @@ class Tensor:
         return _result(data, "max", (self, rule))
     # --8<-- [end:max]
 
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Smallest element over `axis`: min(x) = -max(-x), so ties share the
+        gradient as in `max`."""
+        return -(-self).max(axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis: int | None = None) -> Any:
+        """Index of the largest element (over the flattened tensor by default),
+        as a numpy integer array (a Python int without `axis`). An index has
+        no gradient, so nothing is recorded."""
+        index = self.data.argmax(axis=axis)
+        return int(index) if axis is None else index
+
+    def logsumexp(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> Tensor:
+        """log(sum(exp(x))) over `axis`, computed as m + log(sum(exp(x - m))) with
+        m the largest element, so exp never overflows. Its gradient is softmax(x)."""
+        a = self.data
+        m = a.max(axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf): nothing to shift by
+        kept = m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
+        if keepdims:
+            data = kept
+        else:  # drop the reduced axes again
+            data = kept.reshape(()) if axis is None else np.squeeze(kept, axis=axis)
+
+        def rule(g: np.ndarray) -> np.ndarray:
+            with np.errstate(invalid="ignore"):
+                softmax = np.exp(a - kept)
+            return softmax * _spread(g, a.shape, axis, keepdims)
+
+        return _result(data, "logsumexp", (self, rule))
+
+    def var(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+        correction: int = 1,
+    ) -> Tensor:
+        """Variance over `axis`: sum((x - mean)^2) / (count - correction).
+
+        ``correction=1`` (the default, as in PyTorch) is the unbiased sample
+        variance; ``correction=0`` divides by the count (numpy's default).
+        Each input gets g * 2 (x - mean) / (count - correction).
+        """
+        a = self.data
+        data = a.var(axis=axis, keepdims=keepdims, ddof=correction)
+        count = a.size // max(np.size(data), 1) if a.size else 1
+
+        def rule(g: np.ndarray) -> np.ndarray:
+            centred = a - a.mean(axis=axis, keepdims=True)
+            return 2 * centred / (count - correction) * _spread(g, a.shape, axis, keepdims)
+
+        return _result(data, "var", (self, rule))
+
+    def std(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+        correction: int = 1,
+    ) -> Tensor:
+        """Standard deviation: the square root of `var` (same arguments)."""
+        return self.var(axis=axis, keepdims=keepdims, correction=correction).sqrt()
+
     # ----------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
         data = np.exp(self.data)
@@ -357,16 +507,62 @@ class Tensor:
     # --8<-- [end:relu]
 
     def sigmoid(self) -> Tensor:
-        """1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2: equal, and it never
-        overflows (e^-x does for x < -710 in float64)."""
-        data = 0.5 * (1 + np.tanh(0.5 * self.data))
+        """1 / (1 + e^-x), stable at both ends, with derivative s (1 - s).
+
+        For x >= 0 we use 1 / (1 + e^-x); for x < 0 the equal form
+        e^x / (1 + e^x). Either way exp only sees -|x|, so it never overflows,
+        and for a very negative x the result keeps its digits (sigmoid(-50)
+        is about 2e-22, not 0), so log(sigmoid(x)) stays finite.
+        """
+        a = self.data
+        e = np.exp(-np.abs(a))  # in (0, 1]
+        data = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
         return _result(data, "sigmoid", (self, lambda g: g * data * (1 - data)))
+
+    def abs(self) -> Tensor:
+        """|x|, with slope sign(x) (0 at the kink x = 0, as in PyTorch)."""
+        a = self.data
+        return _result(np.abs(a), "abs", (self, lambda g: g * np.sign(a)))
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def sqrt(self) -> Tensor:
+        """The square root, with derivative 1 / (2 sqrt(x)) (infinite at 0)."""
+        data = np.sqrt(self.data)
+        with np.errstate(divide="ignore"):
+            return _result(data, "sqrt", (self, lambda g: g / (2 * data)))
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """Each element limited to [min, max] (either may be None). The gradient
+        passes where the input lay inside the limits (ends included, as in
+        PyTorch) and is 0 where it was clipped."""
+        if min is None and max is None:
+            raise ValueError("clamp needs min, max or both, got neither")
+        low = -np.inf if min is None else _check_limit(min, "min")
+        high = np.inf if max is None else _check_limit(max, "max")
+        a = self.data
+        data = np.clip(a, low, high).astype(a.dtype, copy=False)
+        inside = (a >= low) & (a <= high)
+        return _result(data, "clamp", (self, lambda g: g * inside))
+
+    def maximum(self, other: Any) -> Tensor:
+        """The elementwise larger of two tensors (broadcasting). The gradient
+        goes to the larger; on a tie each gets half, as in PyTorch."""
+        return _pick(self, _lift(other, self), np.maximum, np.greater, "maximum")
+
+    def minimum(self, other: Any) -> Tensor:
+        """The elementwise smaller of two tensors; ties share the gradient."""
+        return _pick(self, _lift(other, self), np.minimum, np.less, "minimum")
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where `condition` holds, else `other`: ``where(condition, self, other)``."""
+        return where(condition, self, other)
 
     # ----------------------------------------------------------- shape
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """Same elements, new shape; the gradient is reshaped back."""
-        if len(shape) == 1 and not isinstance(shape[0], int):
-            shape = tuple(shape[0])
+        shape = _integers(shape, "reshape", "shape")
         old = self.data.shape
         try:
             data = self.data.reshape(shape)
@@ -378,10 +574,15 @@ class Tensor:
 
     def transpose(self, *axes: int) -> Tensor:
         """Permute the axes (reverse them by default); the gradient is permuted back."""
-        if len(axes) == 1 and not isinstance(axes[0], int):
-            axes = tuple(axes[0])
+        axes = _integers(axes, "transpose", "axes")
         order = axes or tuple(reversed(range(self.data.ndim)))
-        data = self.data.transpose(order)
+        try:
+            data = self.data.transpose(order)
+        except (ValueError, np.exceptions.AxisError):
+            raise ValueError(
+                f"transpose: axes {order} are not a reordering of the {self.data.ndim} "
+                f"axes of a tensor of shape {self.data.shape}"
+            ) from None
         inverse = tuple(np.argsort(order))
         return _result(data, "transpose", (self, lambda g: g.transpose(inverse)))
 
@@ -389,12 +590,48 @@ class Tensor:
     def T(self) -> Tensor:  # noqa: N802 (numpy's name)
         return self.transpose()
 
+    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+        """Drop axes of length 1 (all of them, or those in `axis`)."""
+        try:
+            shape = np.squeeze(self.data, axis=axis).shape
+        except ValueError:
+            raise ValueError(
+                f"squeeze: axis {axis} of shape {self.data.shape} does not have length 1"
+            ) from None
+        return self.reshape(shape)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """Insert an axis of length 1 at position `axis`."""
+        axis = _integers((axis,), "unsqueeze", "axis")[0]
+        try:
+            shape = np.expand_dims(self.data, axis).shape
+        except np.exceptions.AxisError:
+            raise ValueError(
+                f"unsqueeze: axis {axis} is out of range for a tensor of shape {self.data.shape}"
+            ) from None
+        return self.reshape(shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge the axes start_dim..end_dim (all, by default) into one."""
+        shape = self.data.shape
+        if not shape:
+            return self.reshape(1)
+        start, end = (_axis(d, len(shape), "flatten") for d in (start_dim, end_dim))
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        merged = int(np.prod(shape[start : end + 1]))
+        return self.reshape((*shape[:start], merged, *shape[end + 1 :]))
+
     # --8<-- [start:getitem]
     def __getitem__(self, index: Any) -> Tensor:
         """Indexing and slicing; the gradient is scattered back into zeros.
 
         Integer-array indices may pick an element twice, so their gradients
         are added with ``np.add.at`` (a plain assignment would keep only one).
+        A boolean mask (``x[x > 0]``, a boolean Tensor or array) selects the
+        elements where it is True. A Tensor of indices holds floats, as every
+        Tensor does, so its values must be whole numbers: ``x[Tensor([0.9])]``
+        is a TypeError, never rounded down.
         """
         index = _plain_index(index)
         a = self.data
@@ -421,8 +658,10 @@ def _result(data: np.ndarray, op: str, *edges: tuple[Tensor, Rule]) -> Tensor:
     out.data = data if data.__class__ is _ndarray else np.asarray(data)
     out.grad = None
     out._op = op
+    if op not in _SHAPE_OPS:
+        _refuse_masks(edges, op)
     parents = kept = ()
-    if _grad_enabled:
+    if is_grad_enabled():
         for edge in edges:
             if edge[0].requires_grad:  # data and constants need no gradient
                 parents += (edge[0],)
@@ -432,6 +671,20 @@ def _result(data: np.ndarray, op: str, *edges: tuple[Tensor, Rule]) -> Tensor:
     out.requires_grad = bool(parents)
     return out
 # --8<-- [end:result]
+
+
+# Operations that only move elements around: a boolean mask may go through them.
+_SHAPE_OPS = frozenset({"reshape", "transpose", "index", "cat", "stack"})
+
+
+def _refuse_masks(edges: tuple[tuple[Tensor, Rule], ...], op: str) -> None:
+    """A boolean Tensor is a mask, not numbers: arithmetic on it is refused."""
+    for tensor, _ in edges:
+        if tensor.data.dtype.kind == "b":
+            raise TypeError(
+                f"{op!r} on a boolean Tensor: a boolean Tensor is a mask, for indexing "
+                "and where(); make numbers first, e.g. Tensor(mask.numpy().astype(float))"
+            )
 
 
 def _identity(g: np.ndarray) -> np.ndarray:
@@ -444,8 +697,9 @@ def _lift(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        dtype = like.data.dtype if like.data.dtype.kind == "f" else np.float64
         constant = Tensor.__new__(Tensor)
-        constant.data = np.asarray(value, dtype=like.data.dtype)
+        constant.data = np.asarray(value, dtype=dtype)
         constant.grad = None
         constant.requires_grad = False
         constant._parents = ()
@@ -453,11 +707,26 @@ def _lift(value: Any, like: Tensor) -> Tensor:
         constant._op = ""
         return constant
     try:
-        return Tensor(value)
+        lifted = Tensor(value)
     except TypeError:
         raise TypeError(
             f"unsupported operand: Tensor and {type(value).__name__} {_short(value)}"
         ) from None
+    if lifted.data.dtype.kind == "b":  # True/False as an operand counts as 1/0
+        lifted.data = lifted.data.astype(np.float64)
+    return lifted
+
+
+def _comparable(value: object) -> bool:
+    """Whether ``==`` should compare elementwise (numbers and arrays) or fall
+    back to Python's default (``t == None`` is False, as in PyTorch)."""
+    return isinstance(value, (Tensor, Number, np.ndarray, np.generic, list, tuple))
+
+
+def _compare(ufunc: np.ufunc, a: Tensor, other: Any, op: str) -> np.ndarray:
+    """An elementwise comparison as a numpy boolean array: no node, no graph."""
+    b = other if isinstance(other, Tensor) else _lift(other, a)
+    return np.asarray(_broadcasting(ufunc, a, b, op))
 
 
 def _broadcasting(ufunc: np.ufunc, a: Tensor, b: Tensor, op: str) -> np.ndarray:
@@ -471,16 +740,91 @@ def _broadcasting(ufunc: np.ufunc, a: Tensor, b: Tensor, op: str) -> np.ndarray:
 
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if a.ndim == 0 or b.ndim == 0 or a.ndim > 2 or b.ndim > 2:
+    if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
-            f"matmul needs 1-D or 2-D operands, got {a.shape} @ {b.shape}"
+            f"matmul needs operands with at least one axis, got {a.shape} @ {b.shape}"
         )
-    if a.shape[-1] != b.shape[0]:
+    rows = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != rows:
         raise ValueError(
             f"matmul shapes {a.shape} @ {b.shape} do not fit: "
-            f"{a.shape[-1]} columns on the left, {b.shape[0]} rows on the right"
+            f"{a.shape[-1]} columns on the left, {rows} rows on the right"
         )
-    return a @ b
+    try:
+        return a @ b
+    except ValueError:
+        raise ValueError(
+            f"matmul: the batch axes of {a.shape} @ {b.shape} do not broadcast together"
+        ) from None
+
+
+def _batched_matmul(x: Tensor, y: Tensor, data: np.ndarray) -> Tensor:
+    """``x @ y`` for a stack of matrices: the 2-D rules, matrix by matrix.
+
+    A 1-D operand is a row (on the left) or a column (on the right) for the
+    product, as in numpy. A batch axis broadcast across the other operand's
+    batch gets its gradients summed back by `unbroadcast`.
+    """
+    a, b = x.data, y.data
+    a2 = a[np.newaxis, :] if a.ndim == 1 else a
+    b2 = b[:, np.newaxis] if b.ndim == 1 else b
+    batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    full = (*batch, a2.shape[-2], b2.shape[-1])  # the product before 1-D axes are dropped
+
+    def d_left(g: np.ndarray) -> np.ndarray:
+        grad = g.reshape(full) @ np.swapaxes(b2, -1, -2)
+        return unbroadcast(grad, a2.shape).reshape(a.shape)
+
+    def d_right(g: np.ndarray) -> np.ndarray:
+        grad = np.swapaxes(a2, -1, -2) @ g.reshape(full)
+        return unbroadcast(grad, b2.shape).reshape(b.shape)
+
+    return _result(data, "@", (x, d_left), (y, d_right))
+
+
+def _pick(
+    a: Tensor, b: Tensor, choose: np.ufunc, beats: np.ufunc, op: str
+) -> Tensor:
+    """`maximum` or `minimum`: the gradient goes to the winner, half each on a tie."""
+    data = _broadcasting(choose, a, b, op)
+    x, y = a.data, b.data
+    with_a = np.where(beats(x, y), 1.0, np.where(x == y, 0.5, 0.0))
+    return _result(data, op, (a, lambda g: g * with_a), (b, lambda g: g * (1.0 - with_a)))
+
+
+def _check_limit(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Number):
+        raise TypeError(f"clamp: {name} must be a number or None, got {value!r}")
+    if value != value:  # nan
+        raise ValueError(f"clamp: {name} must not be nan")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _integers(args: tuple[Any, ...], op: str, what: str) -> tuple[int, ...]:
+    """``(2, 3)`` or ``((2, 3),)`` as a tuple of ints; numpy integers are welcome."""
+    if len(args) == 1 and not _is_integer(args[0]):
+        try:
+            args = tuple(args[0])
+        except TypeError:
+            raise TypeError(f"{op}: {what} must be integers, got {args[0]!r}") from None
+    for n in args:
+        if not _is_integer(n):
+            raise TypeError(f"{op}: {what} must be integers, got {n!r} in {args!r}")
+    return tuple(operator.index(n) for n in args)
+
+
+def _is_integer(n: Any) -> bool:
+    return hasattr(n, "__index__") and not isinstance(n, (bool, np.bool_, Tensor, np.ndarray))
+
+
+def _axis(axis: Any, ndim: int, op: str) -> int:
+    """`axis` (negative counts from the end) as an index in 0..ndim-1."""
+    if not _is_integer(axis):
+        raise TypeError(f"{op}: axis must be an integer, got {axis!r}")
+    index = operator.index(axis)
+    if not -ndim <= index < ndim:
+        raise ValueError(f"{op}: axis {index} is out of range for {ndim} axes")
+    return index % ndim
 
 
 # --8<-- [start:spread]
@@ -499,12 +843,30 @@ def _spread(
 
 
 def _plain_index(index: Any) -> Any:
-    """Replace Tensors inside an index by their (integer) arrays."""
-    if isinstance(index, Tensor):
-        return index.data.astype(np.intp)
+    """An index numpy can use: Tensors become their arrays; a float array of
+    whole numbers becomes integers; anything fractional is a TypeError."""
     if isinstance(index, tuple):
         return tuple(_plain_index(part) for part in index)
-    return index
+    if isinstance(index, (float, np.floating)):
+        raise TypeError(f"index {index!r} is a float ({type(index).__name__}); use an int")
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, list):
+        index = np.asarray(index)
+    if not isinstance(index, np.ndarray):
+        return index
+    kind = index.dtype.kind
+    if kind in "biu":  # a mask or integer positions
+        return index
+    if kind == "f" and np.all(np.isfinite(index)) and np.all(index == np.round(index)):
+        return index.astype(np.intp)  # a Tensor of indices, stored as floats
+    if kind == "f":
+        bad = index[~(np.isfinite(index) & (index == np.round(index)))].flat[0]
+        raise TypeError(
+            f"an index array of dtype {index.dtype} must hold whole numbers "
+            f"(or be a boolean mask), got {bad!r}"
+        )
+    raise TypeError(f"an index array must be integers or booleans, got dtype {index.dtype}")
 
 
 def _has_integer_array(index: Any) -> bool:
@@ -513,3 +875,91 @@ def _has_integer_array(index: Any) -> bool:
         if isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype.kind in "iu":
             return True
     return False
+
+
+# ------------------------------------------------------------------- functions of several tensors
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """`x` where `condition` is True, `y` elsewhere (all three broadcast).
+
+    `condition` is a boolean mask: a comparison such as ``x > 0``, or a
+    boolean Tensor or array. Each branch gets the upstream gradient where it
+    was chosen and 0 elsewhere; the condition itself has no gradient.
+    """
+    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if mask.dtype.kind != "b":
+        raise TypeError(
+            f"where: condition must be a boolean mask (e.g. x > 0), got dtype {mask.dtype}"
+        )
+    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else Tensor(0.0)
+    x, y = _lift(x, like), _lift(y, like)
+    try:
+        data = np.where(mask, x.data, y.data)
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {mask.shape} (condition), {x.shape} and {y.shape} "
+            "do not broadcast together"
+        ) from None
+    return _result(data, "where", (x, lambda g: g * mask), (y, lambda g: g * ~mask))
+
+
+def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors end to end along an existing `axis`; each gets its slice
+    of the gradient back."""
+    parts = _tensor_list(tensors, "cat")
+    try:
+        data = np.concatenate([t.data for t in parts], axis=axis)
+    except (ValueError, np.exceptions.AxisError):
+        raise ValueError(
+            f"cat: cannot join shapes {[t.shape for t in parts]} along axis {axis}"
+        ) from None
+    ends = np.cumsum([t.shape[axis] for t in parts])
+    edges = []
+    for i, t in enumerate(parts):
+        positions = np.arange(ends[i - 1] if i else 0, ends[i])  # where t's part lies
+        edges.append((t, lambda g, positions=positions: np.take(g, positions, axis=axis)))
+    return _result(data, "cat", *edges)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Stack same-shaped tensors along a new `axis`; each gets its slice back."""
+    parts = _tensor_list(tensors, "stack")
+    try:
+        data = np.stack([t.data for t in parts], axis=axis)
+    except (ValueError, np.exceptions.AxisError):
+        raise ValueError(
+            f"stack: cannot stack shapes {[t.shape for t in parts]} along axis {axis}"
+        ) from None
+    edges = [(t, lambda g, i=i: np.take(g, i, axis)) for i, t in enumerate(parts)]
+    return _result(data, "stack", *edges)
+
+
+def _tensor_list(tensors: Any, op: str) -> list[Tensor]:
+    if isinstance(tensors, (Tensor, np.ndarray)) or not isinstance(tensors, Sequence):
+        raise TypeError(f"{op} needs a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op} needs at least one tensor, got an empty list")
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+
+
+def randn(
+    *shape: int, rng: np.random.Generator | int | None = None, requires_grad: bool = False,
+    dtype: Any = np.float64,
+) -> Tensor:
+    """Draws from the standard normal N(0, 1) in the given shape.
+
+    `rng` is a ``numpy.random.Generator`` or a seed: the same seed gives the
+    same numbers (``torch.manual_seed`` plays this part in PyTorch).
+    """
+    shape = _integers(shape, "randn", "shape")
+    data = np.random.default_rng(rng).standard_normal(shape).astype(dtype, copy=False)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def rand(
+    *shape: int, rng: np.random.Generator | int | None = None, requires_grad: bool = False,
+    dtype: Any = np.float64,
+) -> Tensor:
+    """Draws from the uniform distribution on [0, 1), seeded like `randn`."""
+    shape = _integers(shape, "rand", "shape")
+    data = np.random.default_rng(rng).random(shape).astype(dtype, copy=False)
+    return Tensor(data, requires_grad=requires_grad)
