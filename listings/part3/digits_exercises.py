@@ -5,153 +5,127 @@ collapsible "Solution" block; `training_notebook.py` copies them in and checks
 that the notebook holds them unchanged. Running this file runs every solution.
 Each one is self-contained, as a reader would paste it into a fresh cell,
 which is why the imports repeat (and why ruff's E402 and F811 are off here).
+Every solution trains with `chainrule.train.fit`, the loop the chapter shows,
+and compares models on the validation set: the test set is for the end.
 """
 # ruff: noqa: E402, F811
 
 # --8<-- [start:hidden_layer]
-import numpy as np
-
 from chainrule import nn, optim
-from chainrule.data import batches, load_digits, train_test_split
-from chainrule.functional import cross_entropy
-from chainrule.tensor import no_grad
+from chainrule.train import digits_split, evaluate, fit
 
-X, y = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(
-    X / 16.0, y, test_fraction=0.2, seed=0
-)
+data = digits_split()
+results = {}
+for name, sizes in [("linear", [10]), ("64-128-10", [128, 10])]:
+    model = nn.MLP(64, sizes, rng=0)
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = fit(model, optimizer, data.X_train, data.y_train, epochs=20)
+    val_accuracy = evaluate(model, data.X_val, data.y_val)[1]
+    results[name] = (history.train_loss[-1], val_accuracy)
+    print(f"{name:>9}: training loss {history.train_loss[-1]:.3f}, "
+          f"validation accuracy {val_accuracy:.3f}")
 
-
-def train(model, lr=0.1, epochs=20):
-    """SGD with momentum, as in the chapter; the last epoch's mean loss."""
-    optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    order = np.random.default_rng(0)
-    for _ in range(epochs):
-        losses = []
-        for xb, yb in batches(X_train, y_train, batch_size=64, seed=order):
-            loss = cross_entropy(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-    return float(np.mean(losses))
-
-
-def accuracy(model, X, y):
-    with no_grad():
-        return float((model(X).data.argmax(axis=1) == y).mean())
-
-
-linear, mlp = nn.MLP(64, [10], rng=0), nn.MLP(64, [128, 10], rng=0)
-linear_loss, mlp_loss = train(linear), train(mlp)
-for name, model, loss in [("linear", linear, linear_loss),
-                          ("MLP", mlp, mlp_loss)]:
-    test_accuracy = accuracy(model, X_test, y_test)
-    print(f"{name}: training loss {loss:.3f}, test accuracy {test_accuracy:.3f}")
-assert accuracy(linear, X_test, y_test) > 0.93
-assert accuracy(mlp, X_test, y_test) > 0.95
-assert mlp_loss < linear_loss / 3  # the hidden layer fits the training set better
+(linear_loss, linear_accuracy), (mlp_loss, mlp_accuracy) = results.values()
+assert linear_accuracy > 0.9 and mlp_accuracy > linear_accuracy
+assert mlp_loss < linear_loss / 3  # the hidden layer fits the training set far better
 # --8<-- [end:hidden_layer]
+
+# --8<-- [start:confidence]
+from chainrule import nn, optim
+from chainrule.functional import softmax
+from chainrule.tensor import no_grad
+from chainrule.train import digits_split, fit
+
+data = digits_split()
+model = nn.MLP(64, [128, 10], rng=0)
+optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+fit(model, optimizer, data.X_train, data.y_train, epochs=20)
+
+with no_grad():
+    p = softmax(model(data.X_val)).data
+confidence = p.max(axis=1)  # the probability of the digit the model chose
+right = p.argmax(axis=1) == data.y_val
+print(f"mean confidence when right: {confidence[right].mean():.3f} "
+      f"({right.sum()} images)")
+print(f"mean confidence when wrong: {confidence[~right].mean():.3f} "
+      f"({(~right).sum()} images)")
+assert confidence[~right].mean() < confidence[right].mean()
+# --8<-- [end:confidence]
 
 # --8<-- [start:learning_rate]
 import numpy as np
 
 from chainrule import nn, optim
-from chainrule.data import batches, load_digits, train_test_split
-from chainrule.functional import cross_entropy
 from chainrule.tensor import no_grad
+from chainrule.train import digits_split, evaluate, fit
 
-X, y = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(
-    X / 16.0, y, test_fraction=0.2, seed=0
-)
-
+data = digits_split()
 for lr in (0.1, 2.0):
     model = nn.MLP(64, [128, 10], rng=0)
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    order = np.random.default_rng(0)
-    epoch_losses = []
-    for _ in range(5):
-        losses = []
-        for xb, yb in batches(X_train, y_train, batch_size=64, seed=order):
-            loss = cross_entropy(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        epoch_losses.append(np.mean(losses))
+    history = fit(model, optimizer, data.X_train, data.y_train, epochs=5)
+    val_accuracy = evaluate(model, data.X_val, data.y_val)[1]
     with no_grad():
-        test_accuracy = (model(X_test).data.argmax(axis=1) == y_test).mean()
-        hidden = model[0](X_test).relu().data  # 128 hidden units per image
+        hidden = model[0](data.X_val).relu().data  # 128 hidden units per image
     dead = (hidden.max(axis=0) == 0).mean()  # units at 0 for every image
-    print(f"lr {lr}: loss per epoch {np.round(epoch_losses, 3)}, "
-          f"test accuracy {test_accuracy:.3f}, dead units {dead:.0%}")
+    print(f"lr {lr}: loss per epoch {np.round(history.train_loss, 3)}, "
+          f"validation accuracy {val_accuracy:.3f}, dead units {dead:.0%}")
 
 # With lr = 2.0 the loss gets stuck near log(10) = 2.30, the loss of a
 # uniform guess: the huge first steps left (nearly) every hidden ReLU at 0
 # for every image, so the network gives every image the same logits.
-assert epoch_losses[-1] > 2.0 and test_accuracy < 0.3 and dead > 0.9
+assert history.train_loss[-1] > 2.0 and val_accuracy < 0.3 and dead > 0.9
 # --8<-- [end:learning_rate]
-
-# --8<-- [start:confidence]
-import numpy as np
-
-from chainrule import nn, optim
-from chainrule.data import batches, load_digits, train_test_split
-from chainrule.functional import cross_entropy, softmax
-from chainrule.tensor import no_grad
-
-X, y = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(
-    X / 16.0, y, test_fraction=0.2, seed=0
-)
-model = nn.MLP(64, [128, 10], rng=0)
-optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-order = np.random.default_rng(0)
-for _ in range(20):
-    for xb, yb in batches(X_train, y_train, batch_size=64, seed=order):
-        loss = cross_entropy(model(xb), yb)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-with no_grad():
-    p = softmax(model(X_test)).data
-confidence = p.max(axis=1)  # the probability of the digit the model chose
-right = p.argmax(axis=1) == y_test
-print(f"mean confidence when right: {confidence[right].mean():.3f}")
-print(f"mean confidence when wrong: {confidence[~right].mean():.3f}")
-assert confidence[~right].mean() < confidence[right].mean()
-# --8<-- [end:confidence]
 
 # --8<-- [start:float32]
 import numpy as np
 
 from chainrule import nn, optim
-from chainrule.data import batches, load_digits, train_test_split
-from chainrule.functional import cross_entropy
-from chainrule.tensor import no_grad
+from chainrule.train import digits_split, evaluate, fit
 
-X, y = load_digits()
-X = (X / 16.0).astype(np.float32)
-X_train, X_test, y_train, y_test = train_test_split(
-    X, y, test_fraction=0.2, seed=0
-)
-model = nn.MLP(64, [128, 10], rng=0, dtype=np.float32)
-optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-order = np.random.default_rng(0)
-for _ in range(20):
-    for xb, yb in batches(X_train, y_train, batch_size=64, seed=order):
-        loss = cross_entropy(model(xb), yb)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+results = {}
+for dtype in (np.float64, np.float32):
+    data = digits_split(dtype=dtype)
+    model = nn.MLP(64, [128, 10], rng=0, dtype=dtype)
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = fit(model, optimizer, data.X_train, data.y_train, epochs=20)
+    for p in model.parameters():
+        assert p.data.dtype == dtype and p.grad.dtype == dtype
+    results[dtype.__name__] = evaluate(model, data.X_val, data.y_val)[1]
+    print(f"{dtype.__name__}: {history.seconds:.2f} s, "
+          f"validation accuracy {results[dtype.__name__]:.3f}")
 
-assert loss.dtype == np.float32
-for p in model.parameters():
-    assert p.data.dtype == np.float32 and p.grad.dtype == np.float32
-with no_grad():
-    test_accuracy = (model(X_test).data.argmax(axis=1) == y_test).mean()
-print(f"float32: test accuracy {test_accuracy:.3f}")
-assert test_accuracy >= 0.95
+# The same weights, rounded differently: the accuracies agree to an image or two.
+assert abs(results["float32"] - results["float64"]) <= 2 / len(data.y_val)
 # --8<-- [end:float32]
+
+# --8<-- [start:seeds]
+import numpy as np
+
+from chainrule import nn, optim
+from chainrule.tensor import no_grad
+from chainrule.train import digits_split, fit
+
+data = digits_split()
+n = len(data.y_val)
+wrong = []  # per run: which validation images it misreads
+for seed in range(5):  # a different start and different batches each time
+    model = nn.MLP(64, [128, 10], rng=seed)
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    fit(model, optimizer, data.X_train, data.y_train, epochs=15, seed=seed)
+    with no_grad():
+        wrong.append(model(data.X_val).data.argmax(axis=1) != data.y_val)
+wrong = np.array(wrong)
+
+accuracies = 1 - wrong.mean(axis=1)
+p = accuracies.mean()
+standard_error = np.sqrt(p * (1 - p) / n)  # binomial: which n images we drew
+spread = accuracies.std(ddof=1)  # across the five runs, on the same images
+print("validation accuracies:", np.round(accuracies, 3))
+print(f"spread across seeds {spread:.2%}; binomial standard error {standard_error:.2%}; "
+      f"one image {1 / n:.2%}")
+print(f"images misread by every run: {wrong.all(axis=0).sum()}, "
+      f"by some runs only: {(wrong.any(axis=0) & ~wrong.all(axis=0)).sum()}")
+assert spread < standard_error  # the runs share most of their mistakes
+assert wrong.all(axis=0).sum() > 0
+# --8<-- [end:seeds]

@@ -1,9 +1,14 @@
 """The source of the notebook chapter docs/part3/training-on-digits.ipynb.
 
 The notebook is written by this program, not by hand, so that its cells stay
-plain text under review and its exercise solutions are the tested code of
+plain text under review, the training loop it shows is the tested code of
+`src/chainrule/train.py`, and its exercise solutions are the tested code of
 `digits_exercises.py` (shown in collapsible blocks). The notebook is stored
 without outputs: the site executes it at build time.
+
+Links to other chapters are absolute when `mkdocs.yml` sets `site_url` (so
+that they work in a downloaded copy too), and relative to the built page
+otherwise.
 
     python listings/part3/training_notebook.py           # check the notebook is current
     python listings/part3/training_notebook.py --write   # (re)write it
@@ -24,11 +29,15 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = HERE.parents[1] / "docs" / "part3" / "training-on-digits.ipynb"
 EXERCISES = HERE / "digits_exercises.py"
+TRAIN = HERE.parents[1] / "src" / "chainrule" / "train.py"
+MKDOCS = HERE.parents[1] / "mkdocs.yml"
 
 CELLS: list[tuple[str, str]] = []
 
 
 def md(text: str) -> None:
+    """A Markdown cell; ``](@part3/page/)`` becomes a link to that page of the book."""
+    text = re.sub(r"\]\(@([^)]*)\)", lambda found: f"]({link(found.group(1))})", text)
     CELLS.append(("markdown", text.strip("\n")))
 
 
@@ -36,15 +45,29 @@ def code(text: str) -> None:
     CELLS.append(("code", text.strip("\n")))
 
 
-def section(name: str) -> str:
-    """The code between ``# --8<-- [start:name]`` and ``[end:name]`` of the exercises."""
-    source = EXERCISES.read_text(encoding="utf-8")
+def section(name: str, path: Path = EXERCISES) -> str:
+    """The code between ``# --8<-- [start:name]`` and ``[end:name]`` of a file."""
+    source = path.read_text(encoding="utf-8")
     found = re.search(
         rf"^# --8<-- \[start:{name}\]\n(.*?)^# --8<-- \[end:{name}\]\n", source, re.S | re.M
     )
     if found is None:
-        raise SystemExit(f"{EXERCISES.name}: no section {name!r}")
+        raise SystemExit(f"{path.name}: no section {name!r}")
     return found.group(1).strip("\n")
+
+
+def included(*names: str) -> str:
+    """Sections of src/chainrule/train.py as a code block, titled with the file."""
+    code_text = "\n\n\n".join(section(name, TRAIN) for name in names)
+    return f"From `src/chainrule/train.py`:\n\n```python\n{code_text}\n```"
+
+
+def link(page: str) -> str:
+    """The address of a page of the book (``"part3/initialization/"``) from this one."""
+    found = re.search(r"^site_url:\s*(\S+)", MKDOCS.read_text(encoding="utf-8"), re.M)
+    if found:
+        return found.group(1).rstrip("/") + "/" + page
+    return "../../" + page  # the notebook's page is part3/training-on-digits/
 
 
 def exercise(number: int, title: str, question: str, answer: str, name: str) -> None:
@@ -60,30 +83,39 @@ def exercise(number: int, title: str, question: str, answer: str, name: str) -> 
 md("""
 # Training on handwritten digits
 
-Everything is in place: tensors whose gradients respect broadcasting, layers
-whose backward pass is a few matrix products, and a loss that stays finite
-whatever the logits. In this chapter we put them together and train a network
-to read handwritten digits.
+In Part II we [trained a small network](@part2/training-an-mlp/) on two
+moons, one `Value` at a time. Since then we have built tensors whose
+gradients respect broadcasting, layers whose backward pass is a few matrix
+products, and a loss that stays finite whatever the logits
+([softmax and cross-entropy](@part3/softmax-and-cross-entropy/)). In this
+chapter we put them together and train a network to read handwritten digits.
+Along the way we learn to measure it honestly: we make our choices on a
+**validation set**, report on a **test set** touched once, and say how
+precise that report is.
 
 This chapter is a Jupyter notebook. The page you are reading is the notebook
-as it ran when the site was built, so every number and picture below comes
-from the code above it. [Download the notebook](training-on-digits.ipynb)
-and run it yourself: it needs nothing but `chainrule`, and the whole notebook
-runs in a few seconds.
+as it ran when the site was built, so every number and picture below is
+printed by the code above it. [Download the notebook](training-on-digits.ipynb)
+and run it yourself: it needs only `chainrule` (which brings numpy), and a
+cell near the end prints how long the whole notebook took.
 """)
 
 md("""
 ## The data
 
-`chainrule.data.load_digits()` returns 1,797 small images of handwritten
-digits, the test set of the UCI *Optical Recognition of Handwritten Digits*
-data set (E. Alpaydin and C. Kaynak, 1998, licensed CC BY 4.0). It ships
-inside the package, so nothing is downloaded. Each image is 8 by 8 pixels,
-stored as one row of 64 numbers from 0 (blank) to 16 (full ink), read row by
-row; the labels are the digits 0 to 9.
+`chainrule.data.load_digits()` returns small images of handwritten digits,
+the test set of the UCI *Optical Recognition of Handwritten Digits* data set
+(E. Alpaydin and C. Kaynak, 1998, licensed CC BY 4.0). It ships inside the
+package, so nothing is downloaded. Each image is a row of numbers, one per
+pixel of an 8 by 8 grid read row by row, from 0 (blank) to 16 (full ink); the
+labels are the digits 0 to 9. The first cell prints how many there are:
 """)
 
 code("""
+import time
+
+notebook_start = time.perf_counter()  # the last cells print the notebook's run time
+
 import numpy as np
 from chainrule.data import load_digits
 
@@ -91,12 +123,12 @@ X, y = load_digits()
 print("images:", X.shape, X.dtype, "  labels:", y.shape, y.dtype)
 print("pixel values from", X.min(), "to", X.max())
 print("images of each digit 0-9:", np.bincount(y))
-assert X.shape == (1797, 64) and y.shape == (1797,)
+assert X.shape[1] == 8 * 8 and len(X) == len(y)
 """)
 
 md("""
-Sixty-four numbers are hard to read, so let's draw the first thirty images
-with `chainrule.plot.image_grid`, with their labels underneath:
+A row of numbers is hard to read, so let's draw the first thirty images with
+`chainrule.plot.image_grid`, with their labels underneath:
 """)
 
 code("""
@@ -107,38 +139,53 @@ image_grid(X[:30], ncols=10, labels=labels, cmap="gray_r", vmin=0, vmax=16)
 """)
 
 md("""
-## A training set and a test set
+## Three sets of images
 
 A network can learn its training images by heart, so its accuracy on them
-says little about how well it reads digits it has never seen. We hold out a
-fifth of the images as a **test set**: the network never trains on them, and
-we only use them to measure. `train_test_split` shuffles the rows with a
-seed, so the split is the same every time.
+says little about how well it reads digits it has never seen: we must hold
+some images out. But the moment we use held-out images to *choose* something
+(how long to train, which model to keep, which learning rate), the choice is
+fitted to those images a little, and their accuracy flatters the winner. So
+we hold out two sets:
 
-We also divide the pixels by 16 so that they run from 0 to 1. The network
-could cope with 0 to 16, but inputs of about the size of 1 suit the
-initialisation of the weights, as the next chapter explains.
+- a **validation set**, to make choices on, as often as we like;
+- a **test set**, measured once, at the very end, to report.
+
+`chainrule.train.digits_split` shuffles the rows with a seed (the same split
+every time) and deals them into the three sets. It also divides the pixels by
+16, so that they run from 0 to 1: inputs of about the size of 1 suit the
+starting weights, as the chapter on
+[initialization](@part3/initialization/) explains.
 """)
 
 code("""
-from chainrule.data import train_test_split
+from chainrule.train import digits_split
 
-X_train, X_test, y_train, y_test = train_test_split(
-    X / 16.0, y, test_fraction=0.2, seed=0
-)
-print(len(X_train), "training images,", len(X_test), "test images")
-assert len(X_test) == round(len(X) / 5)
-assert len(X_train) + len(X_test) == len(X)
+data = digits_split(validation_fraction=0.2, test_fraction=0.2, seed=0)
+sets = {"training": data.y_train, "validation": data.y_val, "test": data.y_test}
+for name, labels in sets.items():
+    print(f"{name:>10}: {len(labels):4d} images ({len(labels) / len(X):.0%})")
+print(f"one test image is {1 / len(data.y_test):.2%} of the test set,",
+      f"one validation image {1 / len(data.y_val):.2%} of the validation set")
+assert sum(len(labels) for labels in sets.values()) == len(X)
 """)
 
 md("""
+The last line is worth keeping in mind: an accuracy measured on the test set
+can only move in steps of one image, the percentage printed above.
+
 ## The model
 
-A multi-layer perceptron: 64 inputs (one per pixel), a hidden layer of 128
-units with ReLU, and 10 outputs, one logit per digit. In `chainrule` that is
+A multi-layer perceptron: one input per pixel, a hidden layer of 128 units
+with ReLU, and 10 outputs, one logit per digit. In `chainrule` that is
 `nn.MLP(64, [128, 10])`: a `Linear` layer, a `ReLU`, and another `Linear`
-layer, whose outputs go straight into `cross_entropy`. The seed `rng=0` makes
-the random starting weights the same on every run.
+layer, whose outputs go straight into `cross_entropy`.
+
+The starting weights are random, with a spread chosen for ReLU layers
+(**He initialization**, `nn.MLP`'s default). Why that spread and not another
+is a chapter of its own, [initialization](@part3/initialization/); here we
+only need the seed `rng=0`, which makes the starting weights the same on
+every run.
 """)
 
 code("""
@@ -154,12 +201,18 @@ assert n_parameters == (64 * 128 + 128) + (128 * 10 + 10)
 md("""
 ## One step of training
 
-A training step is the same five moves as in Part II, with tensors:
-run the model on a batch (the forward pass), compute the loss, clear the old
+A training step is the same five moves as in Part II, with tensors: run the
+model on a batch (the forward pass), compute the loss, clear the old
 gradients, backpropagate, and let the optimizer move every parameter against
-its gradient. We use stochastic gradient descent with momentum (the next
-chapter takes optimizers apart). One step on a batch of 64 images, and the
-loss on that batch goes down:
+its gradient.
+
+Our optimizer is stochastic gradient descent with **momentum**: instead of
+stepping along each new gradient, it steps along a running sum of the recent
+ones, which goes faster on this problem. The next chapter,
+[optimizers](@part3/optimizers-and-initialization/), takes that apart and
+races it against plain SGD on these digits; here it is one argument,
+`momentum=0.9`. One step on a batch of 64 training images, and the loss on
+that batch goes down:
 """)
 
 code("""
@@ -167,7 +220,7 @@ from chainrule import optim
 from chainrule.functional import cross_entropy
 
 optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-xb, yb = X_train[:64], y_train[:64]
+xb, yb = data.X_train[:64], data.y_train[:64]
 
 loss = cross_entropy(model(xb), yb)  # forward pass and loss
 optimizer.zero_grad()  # forget the previous step's gradients
@@ -176,80 +229,67 @@ optimizer.step()  # p <- p - lr * (velocity built from p.grad)
 
 loss_after = cross_entropy(model(xb), yb).item()
 print(f"loss on the batch: {loss.item():.4f} before the step,",
-      f"{loss_after:.4f} after")
+      f"{loss_after:.4f} after;  log 10 = {np.log(10):.4f}")
 assert loss_after < loss.item()
 assert abs(loss.item() - np.log(10)) < 0.5  # untrained: about log 10
 """)
 
 md("""
-Before training, the loss is not far from $\\log 10 \\approx 2.30$: an
-untrained network spreads its belief over the ten digits roughly evenly, and
-the cross-entropy of a perfectly uniform guess is exactly $\\log 10$.
+Before training, the loss is not far from $\\log 10$: an untrained network
+spreads its belief over the ten digits roughly evenly, and the cross-entropy
+of a perfectly uniform guess is exactly $\\log 10$.
 
-## Training
+## The training loop
 
-Now the real thing. An **epoch** is one pass over all the training images,
-in batches of 64, shuffled anew each epoch. After each epoch we record the
-mean training loss, the loss on the test set, and the accuracy on both sets:
-the fraction of images whose largest logit is at the right digit. Measuring
-needs no gradients, so we do it inside `no_grad()`, which records no graph.
+An **epoch** is one pass over all the training images, in batches of 64,
+shuffled anew each epoch. One epoch is the step above in a loop over
+`batches`; measuring is a forward pass inside `no_grad()`, which records no
+graph because measuring needs no gradients. These two functions are
+`chainrule.train`'s, and every later chapter calls them instead of writing
+the loop again:
+""")
 
-We start again from fresh weights so that the run is exactly reproducible.
+md(included("train_epoch", "evaluate"))
+
+md("""
+`fit` runs the epochs. After each one it records the mean training loss and
+the training accuracy (the fraction of images whose largest logit is at the
+right digit), and, given a validation set, the validation loss and accuracy.
+It also keeps a copy of the weights whenever the validation loss reaches a
+new low, for a reason we come to below:
+""")
+
+md(included("fit"))
+
+md("""
+Now the real thing: forty epochs, from fresh weights so that the run is
+exactly reproducible, with the validation set watching.
 """)
 
 code("""
-import time
-
-from chainrule.data import batches
-from chainrule.tensor import no_grad
-
-
-def evaluate(model, X, y):
-    \"\"\"The loss and the accuracy of `model` on images X, labels y.\"\"\"
-    with no_grad():
-        logits = model(X)
-        right = logits.data.argmax(axis=1) == y
-        return cross_entropy(logits, y).item(), float(right.mean())
-
+from chainrule.train import evaluate, fit
 
 model = nn.MLP(64, [128, 10], rng=0)
 optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-order = np.random.default_rng(0)  # a new shuffle each epoch, same every run
-epochs = 20
-history = {"train loss": [], "test loss": [],
-           "train accuracy": [], "test accuracy": []}
+history = fit(model, optimizer, data.X_train, data.y_train, epochs=40,
+              X_val=data.X_val, y_val=data.y_val, batch_size=64, seed=0)
 
-start = time.perf_counter()
-for epoch in range(epochs):
-    losses = []
-    for xb, yb in batches(X_train, y_train, batch_size=64, seed=order):
-        loss = cross_entropy(model(xb), yb)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    history["train loss"].append(float(np.mean(losses)))
-    test_loss, test_accuracy = evaluate(model, X_test, y_test)
-    history["test loss"].append(test_loss)
-    history["test accuracy"].append(test_accuracy)
-    history["train accuracy"].append(evaluate(model, X_train, y_train)[1])
-seconds = time.perf_counter() - start
-
-print(f"{epochs} epochs in {seconds:.2f} s")
-print("epoch  train loss  test loss  train acc  test acc")
-for epoch in (0, 1, 4, 9, 14, 19):
-    row = [history[key][epoch] for key in history]
-    print(f"{epoch + 1:>5}  {row[0]:>10.4f}  {row[1]:>9.4f}",
-          f" {row[2]:>9.3f}  {row[3]:>8.3f}")
+print(f"{history.epochs} epochs in {history.seconds:.2f} s",
+      f"({1000 * history.seconds / history.epochs:.0f} ms per epoch)")
+print("epoch  train loss  val loss  train acc  val acc")
+for epoch in (1, 2, 5, 10, 20, 30, 40):
+    i = epoch - 1
+    print(f"{epoch:>5}  {history.train_loss[i]:>10.4f}  {history.val_loss[i]:>8.4f}",
+          f" {history.train_accuracy[i]:>9.3f}  {history.val_accuracy[i]:>7.3f}")
 """)
 
 md("""
-The time it took is printed above: numpy does the arithmetic, and the
+The time is measured, not estimated: numpy does the arithmetic, and the
 engine's bookkeeping is a handful of graph nodes per step, not one per
-number. (The [performance page](../../performance/)
-compares the speed with plain numpy and with PyTorch.)
+number. (The [performance page](@performance/) compares the speed with
+plain numpy and with PyTorch.)
 
-## Loss and accuracy curves
+## Loss curves
 
 The numbers are easier to read as pictures. First the loss, on a log scale:
 """)
@@ -257,65 +297,170 @@ The numbers are easier to read as pictures. First the loss, on a log scale:
 code("""
 from chainrule.plot import Figure
 
-epoch_numbers = range(1, epochs + 1)
+epoch_numbers = range(1, history.epochs + 1)
 fig = Figure(title="Loss", xlabel="epoch", ylabel="cross-entropy",
              yscale="log", height=360)
-fig.line(epoch_numbers, history["train loss"],
+fig.line(epoch_numbers, history.train_loss,
          label="training set (mean over the epoch)")
-fig.line(epoch_numbers, history["test loss"],
-         label="test set (end of the epoch)")
+fig.line(epoch_numbers, history.val_loss,
+         label="validation set (end of the epoch)")
 fig
 """)
 
 md("""
 The training loss keeps falling, epoch after epoch: the network fits its
-training images better and better. The test loss falls quickly at first, then
-levels off. The gap between the two curves is the part of what the network
-learned that is specific to its training images and does not carry over to
-new ones.
+training images better and better. The validation loss falls fast at first
+and then stops improving: from one epoch to the next it goes up about as
+often as it goes down, inside a band. The next cell counts the ups and
+measures the band over the second half of the run:
+""")
 
-Accuracy tells the same story in the units we care about:
+code("""
+second_half = np.array(history.val_loss[history.epochs // 2:])
+ups = int(np.sum(np.diff(second_half) > 0))
+print(f"epochs {history.epochs // 2 + 1}-{history.epochs}: the validation loss rose",
+      f"{ups} times in {len(second_half) - 1} steps,",
+      f"between {second_half.min():.3f} and {second_half.max():.3f};")
+print(f"the training loss fell from {history.train_loss[history.epochs // 2]:.4f}",
+      f"to {history.train_loss[-1]:.4f} over the same epochs")
+assert history.train_loss[-1] < history.train_loss[history.epochs // 2] / 2
+""")
+
+md("""
+The gap between the two curves is the part of what the network learned that
+is specific to its training images and does not carry over to new ones.
+
+## Accuracy, and which epoch to keep
+
+Accuracy tells the same story in the units we care about. The dashed line
+marks the epoch with the lowest validation loss:
 """)
 
 code("""
 fig = Figure(title="Accuracy", xlabel="epoch",
              ylabel="fraction classified correctly",
              ylim=(0.85, 1.0), height=360)
-fig.line(epoch_numbers, history["train accuracy"], label="training set")
-fig.line(epoch_numbers, history["test accuracy"], label="test set")
-fig.hline(0.95, label="95%")
+fig.line(epoch_numbers, history.train_accuracy, label="training set")
+fig.line(epoch_numbers, history.val_accuracy, label="validation set")
+fig.vline(history.best_epoch, label=f"lowest validation loss (epoch {history.best_epoch})")
 fig
 """)
 
 md("""
-The test accuracy is the number to report, since those images played no part
-in training:
+Which epoch's weights should we keep? The last one is not special: any of the
+late epochs is about as good, and the validation accuracy jumps up and down
+between them. **Early stopping** keeps the weights of the epoch with the
+lowest validation loss. `fit` stores a copy whenever the validation loss
+reaches a new low and puts it back at the end, so `model` now holds the
+weights of the best epoch, not of the last. With `patience=k`, `fit` also
+stops once `k` epochs in a row have not beaten the best, which saves the
+rest of the run. It trades time for a risk: a noisy validation loss can
+stall for `k` epochs and then fall again, so compare the epoch the patient
+run keeps with the best epoch of the full run:
 """)
 
 code("""
-final = history["test accuracy"][-1]
-print(f"accuracy on the {len(X_test)} held-out test images: {final:.1%}")
-assert final >= 0.95
+best = history.best_epoch
+print(f"lowest validation loss at epoch {best}: {history.val_loss[best - 1]:.4f},",
+      f"validation accuracy {history.val_accuracy[best - 1]:.1%}")
+print(f"last epoch ({history.epochs}): {history.val_loss[-1]:.4f},",
+      f"validation accuracy {history.val_accuracy[-1]:.1%}")
+print(f"highest validation accuracy: {max(history.val_accuracy):.1%}",
+      f"(epoch {int(np.argmax(history.val_accuracy)) + 1})")
+# the model holds the best epoch's weights
+assert evaluate(model, data.X_val, data.y_val)[0] == history.val_loss[best - 1]
+
+patient = nn.MLP(64, [128, 10], rng=0)
+stopped = fit(patient, optim.SGD(patient.parameters(), lr=0.1, momentum=0.9),
+              data.X_train, data.y_train, epochs=40,
+              X_val=data.X_val, y_val=data.y_val, patience=5)
+print(f"with patience=5 the same run stops after epoch {stopped.epochs}",
+      f"and keeps epoch {stopped.best_epoch}")
+assert stopped.val_loss == history.val_loss[:stopped.epochs]  # the same run, cut short
+""")
+
+md("""
+## How precise is an accuracy?
+
+The lowest validation loss, the highest validation accuracy and the last
+epoch land on different epochs, and their accuracies differ by a few images.
+Is any of those differences real?
+
+An accuracy on $n$ images is a count of right answers divided by $n$. If the
+network reads a new image right with probability $p$, independently of the
+other images, the count is binomial, and the measured accuracy scatters
+around $p$ with **standard error**
+
+$$
+\\mathrm{SE} = \\sqrt{\\frac{p\\,(1 - p)}{n}} .
+$$
+
+Only the images vary in this formula; the network is fixed. We estimate
+$p$ by the measured accuracy itself:
+""")
+
+code("""
+def standard_error(accuracy, n):
+    \"\"\"The binomial standard error of an accuracy measured on n images.\"\"\"
+    return np.sqrt(accuracy * (1 - accuracy) / n)
+
+
+n_val = len(data.y_val)
+best_accuracy = history.val_accuracy[best - 1]
+se_val = standard_error(best_accuracy, n_val)
+late = np.array(history.val_accuracy[history.epochs // 2:])
+print(f"validation: {n_val} images, accuracy {best_accuracy:.1%} at epoch {best},",
+      f"standard error {se_val:.1%} = {se_val * n_val:.1f} images")
+print(f"epochs {history.epochs // 2 + 1}-{history.epochs}: validation accuracy",
+      f"from {late.min():.1%} to {late.max():.1%},",
+      f"a range of {round((late.max() - late.min()) * n_val)} images")
+""")
+
+md("""
+A standard error of a few images means that differences of a few images
+between epochs, or between two models, can be noise: on their own they do
+not show which would read *new* digits better. A common rule of thumb trusts
+a difference only beyond about two standard errors. Exercise 5 sets
+this noise beside another kind, the spread between training runs from
+different seeds.
+
+## The test set, once
+
+We made every choice (how long to train, which epoch to keep) on the
+validation set. Now, and only now, we measure the test set, and report the
+result with its standard error:
+""")
+
+code("""
+test_loss, test_accuracy = evaluate(model, data.X_test, data.y_test)
+n_test = len(data.y_test)
+se_test = standard_error(test_accuracy, n_test)
+print(f"test accuracy: {test_accuracy:.1%} ± {se_test:.1%} (one standard error)",
+      f"on {n_test} images; one image = {1 / n_test:.2%}")
+assert test_accuracy >= 0.95
 """)
 
 md("""
 ## What the network gets wrong
 
-Accuracy is a single number; the mistakes themselves are more instructive.
-Here is every test image the network misclassifies, captioned with the right
-digit and the network's answer:
+Accuracy is a single number; the mistakes themselves are more instructive,
+and looking at them changes no choice. Here is every test image the network
+misclassifies, captioned with the right digit and the network's answer:
 """)
 
 code("""
+from chainrule.tensor import no_grad
+
 with no_grad():
-    predictions = model(X_test).data.argmax(axis=1)
-wrong = np.flatnonzero(predictions != y_test)
-print(len(wrong), "of", len(X_test), "test images are misclassified")
+    predictions = model(data.X_test).data.argmax(axis=1)
+wrong = np.flatnonzero(predictions != data.y_test)
+print(len(wrong), "of", n_test, "test images are misclassified")
+assert len(wrong) == round((1 - test_accuracy) * n_test)
 
 image_grid(
-    X_test[wrong],
+    data.X_test[wrong],
     ncols=10,
-    labels=[f"{y_test[i]} as {predictions[i]}" for i in wrong],
+    labels=[f"{data.y_test[i]} as {predictions[i]}" for i in wrong],
     cmap="gray_r",
     vmin=0,
     vmax=1,
@@ -334,13 +479,13 @@ Correct answers sit on the diagonal:
 
 code("""
 confusion = np.zeros((10, 10), dtype=int)
-np.add.at(confusion, (y_test, predictions), 1)
+np.add.at(confusion, (data.y_test, predictions), 1)
 
 print("true \\\\ predicted", "".join(f"{d:>4}" for d in range(10)))
 for digit in range(10):
     counts = "".join(f"{n:>4}" for n in confusion[digit])
     print(f"{digit:>16} {counts}")
-assert confusion.trace() == (predictions == y_test).sum()
+assert confusion.trace() == (predictions == data.y_test).sum()
 """)
 
 md("""
@@ -363,8 +508,19 @@ with tempfile.TemporaryDirectory() as folder:
     copy = nn.MLP(64, [128, 10], rng=1)  # different random weights...
     copy.load(path)  # ...replaced by the trained ones
     with no_grad():
-        assert np.array_equal(copy(X_test).data, model(X_test).data)
+        assert np.array_equal(copy(data.X_test).data, model(data.X_test).data)
 print("saved, loaded, and identical")
+""")
+
+md("""
+## How long all this took
+
+The whole notebook, from loading the images to here, two training runs
+included:
+""")
+
+code("""
+print(f"this notebook ran in {time.perf_counter() - notebook_start:.1f} s")
 """)
 
 md("""
@@ -372,40 +528,56 @@ md("""
 
 - Training is the loop we wrote in Part II, with tensors: forward pass, loss,
   `zero_grad`, `backward`, `step`, over shuffled mini-batches, epoch after
-  epoch.
-- Hold out a test set and report accuracy on it; the training loss alone
-  measures how well the network memorises.
-- A 64-128-10 network trained for a few seconds reads over 95% of unseen
-  digits correctly, and looking at its mistakes shows where the task is
-  genuinely hard.
+  epoch. `chainrule.train` holds it once: `train_epoch`, `evaluate`, `fit`.
+- Make choices (epochs, models, learning rates) on a validation set; measure
+  the test set once, at the end. Early stopping keeps the weights of the
+  epoch with the lowest validation loss.
+- An accuracy on $n$ images moves in steps of $1/n$ and has a binomial
+  standard error $\\sqrt{p(1-p)/n}$: report it, and don't read meaning into
+  differences of an image or two.
+- A 64-128-10 network, trained in the time printed above, reads the held-out
+  digits with the test accuracy printed above; its mistakes show where the
+  task is genuinely hard.
 
-Next, we look at *how* the optimizer moves the weights, and where they should
-start: [optimizers and initialization](../optimizers-and-initialization/).
+Next, we look at *how* the optimizer moves the weights:
+[optimizers](@part3/optimizers-and-initialization/), and then where they
+should start: [initialization](@part3/initialization/).
 
 ## Exercises
 
 Each solution is a complete program: paste it into a new cell (or a file) and
-run it.
+run it. They compare models on the validation set: the test set is for the
+end.
 """)
 
 exercise(
     1,
     "Does the hidden layer matter?",
     "Train `nn.MLP(64, [10])`, which is a single `Linear` layer (a linear "
-    "classifier), exactly as above, and compare its training loss and test "
-    "accuracy with the 64-128-10 network's.",
-    "A linear classifier does surprisingly well on these small images, and its "
-    "test accuracy is close to the MLP's. The difference shows in the training "
-    "loss: the hidden layer lets the network fit its training set several times "
-    "better.",
+    "classifier), with `fit` for 20 epochs, and compare its last training loss "
+    "and its validation accuracy with the 64-128-10 network's.",
+    "A linear classifier does surprisingly well on these small images, though "
+    "it reads fewer validation images right. The bigger difference shows in the "
+    "training loss: the hidden layer lets the network fit its training set "
+    "several times better.",
     "hidden_layer",
 )
 exercise(
     2,
+    "How sure is it when it is wrong?",
+    "The probability the trained network gives to its chosen digit is "
+    "`softmax(logits).max()`. Compare its average over the validation images "
+    "the network gets right with its average over those it gets wrong.",
+    "It is noticeably less confident about its mistakes, which is useful: a low "
+    "top probability is a hint that an answer deserves a second look.",
+    "confidence",
+)
+exercise(
+    3,
     "A learning rate too large.",
     "Train for five epochs with `lr=2.0` instead of `0.1`. What happens to the "
     "loss, and why? (Hint: look at the hidden units' outputs.)",
-    "The loss gets stuck near $\\log 10 \\approx 2.30$, the loss of a uniform "
+    "The loss gets stuck near $\\log 10$, the loss of a uniform "
     "guess, and the accuracy is close to chance. The first huge steps pushed the "
     "hidden layer's weights so far that nearly every ReLU outputs 0 for every "
     "image. A ReLU that is 0 has gradient 0, so nothing can bring it back: the "
@@ -413,27 +585,40 @@ exercise(
     "learning_rate",
 )
 exercise(
-    3,
-    "How sure is it when it is wrong?",
-    "The probability the trained network gives to its chosen digit is "
-    "`softmax(logits).max()`. Compare its average over the test images the "
-    "network gets right with its average over those it gets wrong.",
-    "It is noticeably less confident about its mistakes, which is useful: a low "
-    "top probability is a hint that an answer deserves a second look.",
-    "confidence",
-)
-exercise(
     4,
     "Train in float32.",
-    "Train the same network in single precision: data as `float32` and "
-    "`nn.MLP(..., dtype=np.float32)`. Check that the loss and every gradient stay "
-    "`float32`, and compare the test accuracy.",
+    "Train the same network in single precision: `digits_split(dtype=np.float32)` "
+    "and `nn.MLP(..., dtype=np.float32)`. Check that every parameter and every "
+    "gradient stays `float32`, and compare the validation accuracy and the time "
+    "with `float64`.",
     "`chainrule` keeps `float32` arrays in `float32` through every operation, "
     "so the whole computation runs in single precision, and the accuracy is "
-    "just as good. Single precision halves the memory and is usually faster, "
-    "which is why networks are trained in it; we used `float64` in this part of "
-    "the book because gradient checks need the precision.",
+    "as good. Single precision halves the memory and is often faster, which is "
+    "why networks are trained in it; this part of the book uses `float64` "
+    "because gradient checks need the precision (the "
+    "[PyTorch chapter](@part3/from-chainrule-to-pytorch/) shows a check that "
+    "fails in `float32`). Compare the two times printed: on arrays this small, "
+    "much of the time is Python's bookkeeping, which the precision does not "
+    "change.",
     "float32",
+)
+exercise(
+    5,
+    "Two kinds of noise.",
+    "Train the network five times, with seeds 0 to 4 for both the starting "
+    "weights (`rng=seed`) and the batches (`fit(..., seed=seed)`), for 15 "
+    "epochs each. Compare the spread (standard deviation) of the five "
+    "validation accuracies with the binomial standard error. Which images do "
+    "the runs get wrong?",
+    "The spread between runs is smaller than the binomial standard error, "
+    "because the two measure different noise. The standard error says how far "
+    "an accuracy could move if we had drawn *other* images; the runs are all "
+    "measured on the *same* images, and they share many of their mistakes (a "
+    "few images are misread by every run). So a difference between two models "
+    "measured on the same images is less noisy than the standard error "
+    "suggests, while the accuracy itself, as an estimate for new digits, is "
+    "only as precise as the standard error says.",
+    "seeds",
 )
 
 
