@@ -87,9 +87,10 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam: a step of size about lr in every coordinate, whatever its scale.
 
-    It keeps running averages of the gradient (m) and of its square (v),
+    It keeps running averages of the gradient (m, the first moment) and of
+    its square (s, the second moment; not `v`, which is SGD's velocity),
     corrects their bias towards 0 in the first steps, and steps by
-    lr * m_hat / (sqrt(v_hat) + eps). Weight decay is added to the gradient
+    lr * m_hat / (sqrt(s_hat) + eps). Weight decay is added to the gradient
     (as in PyTorch's ``Adam``, not ``AdamW``).
     """
 
@@ -109,7 +110,7 @@ class Adam(Optimizer):
         self.weight_decay = weight_decay
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
-        self.v = [np.zeros_like(p.data) for p in self.params]
+        self.s = [np.zeros_like(p.data) for p in self.params]
 
     # --8<-- [start:adam_step]
     def step(self) -> None:
@@ -118,7 +119,7 @@ class Adam(Optimizer):
         self.t += 1
         correction1 = 1 - beta1**self.t
         correction2 = 1 - beta2**self.t
-        for p, m, v in zip(self.params, self.m, self.v, strict=True):
+        for p, m, s in zip(self.params, self.m, self.s, strict=True):
             g = p.grad
             if g is None:
                 continue
@@ -126,9 +127,9 @@ class Adam(Optimizer):
                 g = g + self.weight_decay * p.data
             m *= beta1
             m += (1 - beta1) * g  # running mean of g
-            v *= beta2
-            v += (1 - beta2) * g * g  # running mean of g^2
+            s *= beta2
+            s += (1 - beta2) * g * g  # running mean of g^2
             m_hat = m / correction1
-            v_hat = v / correction2
-            p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            s_hat = s / correction2
+            p.data -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
     # --8<-- [end:adam_step]
