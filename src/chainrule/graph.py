@@ -67,11 +67,17 @@ def backward_pass(root: Node, seed: Any) -> None:
     twice (``a + a``) collects both contributions, and a second call adds the
     same amounts again: leaves and interior nodes alike are exactly doubled,
     never compounded.
+
+    The totals are handed over only after the whole sweep has succeeded. If a
+    rule raises part-way, no ``.grad`` has changed, so a retry counts nothing
+    twice: all or nothing.
     """
+    order = topological_order(root)[::-1]  # the root first, every node before its parents
     gradients: dict[int, Any] = {id(root): seed}
-    for node in reversed(topological_order(root)):
+    totals: list[Any] = []  # totals[i] belongs to order[i]
+    for node in order:
         upstream = gradients.pop(id(node))
-        node._accumulate(upstream)
+        totals.append(upstream)
         if not node._parents:  # a leaf: nothing further back
             continue
         for parent, gradient in zip(node._parents, node._backward(upstream), strict=True):
@@ -80,6 +86,8 @@ def backward_pass(root: Node, seed: Any) -> None:
                 gradients[key] = gradients[key] + gradient
             else:
                 gradients[key] = gradient
+    for node, total in zip(order, totals, strict=True):  # the sweep succeeded: hand over
+        node._accumulate(total)
 # --8<-- [end:backward_pass]
 
 

@@ -64,6 +64,42 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    def item(self) -> float:
+        """The number held, as a Python float (PyTorch's name for it)."""
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+    # Comparisons look at the data, as PyTorch's do, and return plain bools:
+    # a comparison has no useful derivative, so nothing is recorded.
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _compared(other, "<")
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _compared(other, "<=")
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _compared(other, ">")
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _compared(other, ">=")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Value | numbers.Real):
+            return NotImplemented
+        return self.data == _compared(other, "==")
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Value | numbers.Real):
+            return NotImplemented
+        return self.data != _compared(other, "!=")
+
+    __hash__ = object.__hash__  # still a dict key and a set member by identity
+
     # --8<-- [start:add]
     def __add__(self, other: Value | Number) -> Value:
         """``a + b``: both local derivatives are 1."""
@@ -256,6 +292,11 @@ def gc_paused() -> Iterator[None]:
     objects each time: over a large graph that is pure overhead. We pause it
     only while we work, and restore whatever state it had before, even if the
     block raises (nested uses are fine).
+
+    The collector's switch is process-wide: while one thread is inside the
+    block, no thread's cycles are collected. We only switch it back on if it
+    was on when we started, so a thread that turned the collector off keeps
+    its choice.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -282,6 +323,11 @@ def _check_number(x: Any, op: str) -> float:
         f"unsupported operand for {op} with a Value: {type(x).__name__} ({x!r:.40}); "
         "use an int, a float or a Value"
     )
+
+
+def _compared(x: Any, op: str) -> float:
+    """The number a Value is compared with: a Value's data, or a real number."""
+    return x.data if isinstance(x, Value) else _check_number(x, op)
 
 
 def _lift(x: Any, op: str) -> Value:
@@ -338,12 +384,12 @@ def _power_of_values(base: Value, exponent: Value) -> Value:
 def _describe(node: Value) -> str:
     """A value's box in a drawing: its label (if any), data and grad."""
     text = f"data {node.data:.4f} | grad {node.grad:.4f}"
-    return f"{node.label} | {text}" if node.label else text
+    return f"{node.label} | {text}" if node.label else text  # any label: f-strings call str()
 
 
 def _describe_record(node: Value) -> str:
     """A DOT record label: special characters of the user's label escaped."""
-    label = "".join("\\" + c if c in "{}|<>" else c for c in node.label)
+    label = "".join("\\" + c if c in "{}|<>" else c for c in str(node.label))
     fields = f"data {node.data:.4f} | grad {node.grad:.4f}"
     return "{ " + (f"{label} | {fields}" if label else fields) + " }"
 

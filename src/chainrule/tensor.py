@@ -963,3 +963,51 @@ def rand(
     shape = _integers(shape, "rand", "shape")
     data = np.random.default_rng(rng).random(shape).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad)
+
+
+# ------------------------------------------------------------------- user-defined operations
+def _function_node(function: Any, inputs: tuple[Any, ...], context_type: type) -> Tensor:
+    """The node of a `chainrule.function.Function` applied to tensors.
+
+    Each tensor input gets a rule; the rules share one call of the user's
+    ``backward`` per upstream gradient, and each checks the shape it gets.
+    """
+    from chainrule.function import gradients_per_input
+
+    name = function.__name__
+    ctx = context_type(tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs))
+    plain = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    data = _as_array(function.forward(ctx, *plain))
+    answer: dict[str, Any] = {}
+
+    def gradients(g: np.ndarray) -> tuple[Any, ...]:
+        if answer.get("upstream") is not g:  # the first rule of this pass calls backward
+            answer["upstream"] = g
+            answer["grads"] = gradients_per_input(name, function.backward(ctx, g), len(inputs))
+        return answer["grads"]
+
+    def rule_for(i: int, x: Tensor) -> Rule:
+        def rule(g: np.ndarray) -> np.ndarray:
+            grad = gradients(g)[i]
+            if grad is None:
+                return np.zeros_like(x.data)
+            grad = np.asarray(grad, dtype=x.data.dtype)
+            if grad.shape != x.data.shape and not _reducible(grad.shape, x.data.shape):
+                raise ValueError(
+                    f"{name}.backward returned a gradient of shape {grad.shape} "
+                    f"for input {i} of shape {x.data.shape}"
+                )
+            return grad
+
+        return rule
+
+    edges = [(x, rule_for(i, x)) for i, x in enumerate(inputs) if isinstance(x, Tensor)]
+    return _result(data, name, *edges)
+
+
+def _reducible(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether `unbroadcast` can sum a gradient of `grad_shape` down to `shape`."""
+    try:
+        return np.broadcast_shapes(grad_shape, shape) == grad_shape
+    except ValueError:
+        return False
