@@ -13,17 +13,27 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from chainrule.dual import Dual
+from chainrule.function import Function
 from chainrule.scalar import Value
 
 if TYPE_CHECKING:
     from chainrule import functional, nn, optim, train
     from chainrule.tensor import Tensor
 
-__all__ = ["Dual", "Tensor", "Value", "functional", "nn", "optim", "train"]
+__all__ = [
+    "Dual", "Function", "Tensor", "Value", "cat", "functional", "nn", "no_grad", "optim",
+    "rand", "randn", "stack", "train", "where",
+]
 __version__ = "0.1.0"
 
 _NUMPY_BACKED = {
     "Tensor": ("chainrule.tensor", "Tensor"),
+    "cat": ("chainrule.tensor", "cat"),
+    "stack": ("chainrule.tensor", "stack"),
+    "where": ("chainrule.tensor", "where"),
+    "randn": ("chainrule.tensor", "randn"),
+    "rand": ("chainrule.tensor", "rand"),
+    "no_grad": ("chainrule.tensor", "no_grad"),
     "functional": ("chainrule.functional", None),
     "nn": ("chainrule.nn", None),
     "optim": ("chainrule.optim", None),
