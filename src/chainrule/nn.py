@@ -117,8 +117,9 @@ class Linear(Module):
     """A fully connected layer: ``x @ weight + bias``, weight (in, out).
 
     ``init="he"`` draws weights from N(0, 2 / in_features), which keeps the
-    size of the signal steady through ReLU layers; ``init="xavier"`` draws
-    from U(-a, a) with a = sqrt(6 / (in + out)), suited to tanh and sigmoid.
+    signal's second moment steady through ReLU layers; ``init="xavier"`` draws
+    from U(-a, a) with a = sqrt(6 / (in + out)), variance 2 / (in + out),
+    derived for tanh (slope 1 at 0). Neither keeps a deep sigmoid stack steady.
     `rng` (a ``numpy.random.Generator`` or a seed) makes the draw repeatable.
     """
 
