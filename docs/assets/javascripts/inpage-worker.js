@@ -1,0 +1,128 @@
+// The book's in-page Python runs here, in a Web Worker, so a long loop never
+// freezes the page and Stop can end a runaway block by ending this worker.
+// Pyodide comes from the site itself (assets/inpage/pyodide/), and chainrule
+// from a zip of src/chainrule that the build makes: the page runs the code the
+// tests test. Nothing here is loaded until a reader presses Run.
+//
+// Messages in:  {type: "init", pyodide: url of pyodide.mjs, package: url of the zip}
+//               {type: "run", id, chain: [code, ...]}  the last one is shown
+// Messages out: {type: "ready", seconds} | {type: "failed", message}
+//               {type: "out", id, stream: "stdout" | "stderr", text}
+//               {type: "done", id, ok, error, failedStep, seconds}
+
+let pyodide = null;
+let runner = null;
+// What the namespace holds now: the chain codes it ran, in order, all without
+// an error. A run whose chain extends this one continues from it; any other
+// run starts a fresh namespace, so re-running a block gives what a fresh
+// interpreter gives.
+let done = [];
+
+const RUNNER = `
+import linecache, sys, traceback
+
+class _Stream:
+    def __init__(self, emit):
+        self._emit = emit
+    def write(self, text):
+        self._emit(text)
+        return len(text)
+    def flush(self):
+        pass
+    def isatty(self):
+        return False
+
+_namespace = {}
+
+def _run(codes, first, emit_out, emit_err):
+    """Run codes[first:] in the current namespace (a fresh one if first == 0);
+    only the last prints. Returns (index of the failing code or -1, error)."""
+    global _namespace
+    if first == 0:
+        _namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    quiet = _Stream(lambda text: None)
+    for index in range(first, len(codes)):
+        shown = index == len(codes) - 1
+        name = "<block>"
+        lines = codes[index].splitlines(keepends=True)
+        linecache.cache[name] = (len(codes[index]), None, lines, name)
+        sys.stdout = _Stream(emit_out) if shown else quiet
+        sys.stderr = _Stream(emit_err) if shown else quiet
+        try:
+            exec(compile(codes[index], name, "exec"), _namespace)
+        except BaseException as error:
+            text = "".join(traceback.format_exception(type(error), error, error.__traceback__.tb_next))
+            return index, text
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    return -1, ""
+_run
+`;
+
+// Output is posted in pieces of at most 50 ms or 8 kB, so a loop that prints
+// a lot neither floods the page with messages nor shows nothing until it ends.
+function makeEmitter(id, stream) {
+  let buffer = "";
+  let last = performance.now();
+  const flush = () => {
+    if (buffer) postMessage({ type: "out", id, stream, text: buffer });
+    buffer = "";
+    last = performance.now();
+  };
+  const emit = (text) => {
+    buffer += text;
+    if (buffer.length > 8192 || performance.now() - last > 50) flush();
+  };
+  return { emit, flush };
+}
+
+async function init(message) {
+  const started = performance.now();
+  try {
+    const { loadPyodide } = await import(message.pyodide);
+    const indexURL = new URL(".", new URL(message.pyodide, self.location.href)).href;
+    pyodide = await loadPyodide({ indexURL, fullStdLib: false });
+    const zip = await fetch(message.package);
+    if (!zip.ok) throw new Error(`could not fetch ${message.package}: HTTP ${zip.status}`);
+    const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+    pyodide.unpackArchive(await zip.arrayBuffer(), "zip", { extractDir: sitePackages });
+    runner = pyodide.runPython(RUNNER);
+    postMessage({ type: "ready", seconds: (performance.now() - started) / 1000 });
+  } catch (error) {
+    postMessage({ type: "failed", message: String(error && error.message ? error.message : error) });
+  }
+}
+
+function run(message) {
+  const started = performance.now();
+  const { id, chain } = message;
+  const extends_ = done.length < chain.length && done.every((code, i) => code === chain[i]);
+  const first = extends_ ? done.length : 0;
+  const out = makeEmitter(id, "stdout");
+  const err = makeEmitter(id, "stderr");
+  let failedStep = -1;
+  let error = "";
+  try {
+    const codes = pyodide.toPy(chain);
+    const result = runner(codes, first, out.emit, err.emit);
+    [failedStep, error] = result.toJs();
+    result.destroy();
+    codes.destroy();
+  } catch (jsError) {
+    failedStep = chain.length - 1;
+    error = String(jsError);
+  }
+  out.flush();
+  err.flush();
+  done = failedStep === -1 ? chain.slice() : [];
+  postMessage({
+    type: "done", id, ok: failedStep === -1, error, failedStep,
+    ranFrom: first, seconds: (performance.now() - started) / 1000,
+  });
+}
+
+self.onmessage = async (event) => {
+  const message = event.data;
+  if (message.type === "init") await init(message);
+  else if (message.type === "run") run(message);
+};

@@ -1,0 +1,145 @@
+"""mkdocs hook: Run buttons on the Python blocks of Parts I and II.
+
+At build time, for each page of Parts I and II, this hook
+
+- finds the page's tested Python fences and their continuation chains
+  (`blocks.page_steps`), decides from the code which can run in a browser
+  (standard library and chainrule's standard-library side only), and marks
+  those blocks of the HTML with `data-inpage-step`; titled excerpts of
+  `src/` or `listings/` files are never marked;
+- writes the page's program into `<script id="inpage-python">`, which
+  `assets/javascripts/inpage.js` reads to add Run, Edit, Reset and Stop.
+
+After the build it copies into the site, under `assets/inpage/`:
+
+- the Pyodide runtime from the npm package `pyodide` (pinned in
+  `hooks/web/package.json`; `npm ci` checks the tarball against the sha512
+  in `hooks/web/package-lock.json`), so no page ever asks a CDN for it;
+- the CodeMirror 6 editor, bundled by `hooks/web/build.mjs`;
+- `chainrule-<hash>.zip`, the package's modules straight from `src/`, so the
+  page runs exactly the code the tests test.
+
+None of these is fetched on page load: inpage.js asks for Pyodide on the
+first Run and for the editor on the first Edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from blocks import PACKAGE, ROOT, html_blocks, page_steps
+from mkdocs.exceptions import PluginError
+from mkdocs.utils import get_relative_url
+
+RUNNABLE_SECTIONS = ("part1/", "part2/")
+WEB = ROOT / "hooks" / "web"
+PYODIDE = WEB / "node_modules" / "pyodide"
+EDITOR_BUNDLE = WEB / "dist" / "editor.js"
+PYODIDE_FILES = (
+    "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"
+)
+ASSETS = "assets/inpage/"
+INSTALL_HINT = "run `make build` (or: npm ci --prefix hooks/web && node hooks/web/build.mjs)"
+
+_package: dict[str, bytes] = {}  # file name -> zip of src/chainrule, made once per build
+
+
+def pinned_pyodide_version() -> str:
+    """The Pyodide version package.json pins (an exact version, no range)."""
+    package = json.loads((WEB / "package.json").read_text(encoding="utf-8"))
+    return package["devDependencies"]["pyodide"]
+
+
+def check_runtime_installed() -> None:
+    """Fail the build with a clear message if `npm ci` has not run, or ran for
+    another version than the one pinned."""
+    installed = PYODIDE / "package.json"
+    if not installed.is_file():
+        raise PluginError(f"In-page Python: Pyodide is not installed in {PYODIDE}: {INSTALL_HINT}.")
+    version = json.loads(installed.read_text(encoding="utf-8"))["version"]
+    if version != pinned_pyodide_version():
+        raise PluginError(
+            f"In-page Python: hooks/web/node_modules has pyodide {version}, "
+            f"package.json pins {pinned_pyodide_version()}: {INSTALL_HINT}."
+        )
+    missing = [name for name in PYODIDE_FILES if not (PYODIDE / name).is_file()]
+    if missing:
+        raise PluginError(f"In-page Python: pyodide {version} lacks {missing}: {INSTALL_HINT}.")
+    if not EDITOR_BUNDLE.is_file():
+        raise PluginError(f"In-page Python: no editor bundle {EDITOR_BUNDLE}: {INSTALL_HINT}.")
+
+
+def package_zip() -> tuple[str, bytes]:
+    """chainrule's modules from src/ as a zip (fixed timestamps, so the same
+    source makes the same bytes), named by its hash so a browser never runs
+    a stale copy."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(PACKAGE.glob("*.py")) + [PACKAGE / "py.typed"]:
+            info = zipfile.ZipInfo(f"chainrule/{path.name}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    data = buffer.getvalue()
+    return f"chainrule-{hashlib.sha256(data).hexdigest()[:12]}.zip", data
+
+
+def on_pre_build(config: Any) -> None:
+    check_runtime_installed()
+    name, data = package_zip()
+    _package.clear()
+    _package[name] = data
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Mark the page's runnable blocks and embed its program."""
+    source = page.file.src_uri
+    if not source.startswith(RUNNABLE_SECTIONS) or not source.endswith(".md"):
+        return html
+    steps = page_steps(Path(page.file.abs_src_path))
+    shown = [(index, step) for index, step in enumerate(steps) if step.shown]
+    marks: list[tuple[int, int]] = []  # (offset of the opening tag's attributes, step)
+    cursor = 0
+    for block in html_blocks(html):
+        if block.language not in ("py", "python", "python3") or block.title:
+            continue  # titled blocks are excerpts of src/ or listings/, tested there
+        match = next((k for k in range(cursor, len(shown)) if shown[k][1].code == block.code), None)
+        if match is None:
+            continue
+        cursor = match + 1
+        index, step = shown[match]
+        if step.runnable:
+            marks.append((block.start, index))
+    if not marks:
+        return html
+    for offset, index in reversed(marks):
+        html = f'{html[:offset]} data-inpage-step="{index}"{html[offset:]}'
+    program = {
+        "assets": get_relative_url(ASSETS, page.url),
+        "worker": get_relative_url("assets/javascripts/inpage-worker.js", page.url),
+        "package": next(iter(_package)),
+        "steps": [
+            {"code": step.code if step.runnable else None, "continues": step.continues}
+            for step in steps
+        ],
+    }
+    payload = json.dumps(program, ensure_ascii=False).replace("</", "<\\/")
+    return f'{html}\n<script type="application/json" id="inpage-python">{payload}</script>\n'
+
+
+def on_post_build(config: Any) -> None:
+    """Put the runtime, the editor and the package into the site."""
+    target = Path(config["site_dir"]) / ASSETS
+    (target / "pyodide").mkdir(parents=True, exist_ok=True)
+    for name in PYODIDE_FILES:
+        shutil.copyfile(PYODIDE / name, target / "pyodide" / name)
+    shutil.copyfile(EDITOR_BUNDLE, target / "editor.js")
+    for old in target.glob("chainrule-*.zip"):
+        old.unlink()
+    for name, data in _package.items():
+        (target / name).write_bytes(data)
