@@ -1,109 +1,74 @@
-"""`=` instead of `+=` in an op's backward: right until a value is used twice.
+"""`=` instead of `+=` in the chain-rule step: right until a value is used twice.
 
-A deliberately wrong listing. `AssigningValue` writes each parent's gradient
-with `=`. Every gradient comes out right while each value feeds one
-operation only (the graph of L = (a*b + c) * f), and wrong as soon as one
-value feeds two places: `x * x`, `a + a`, or a value used in two separate
-operations. The fix is to *add* each contribution into `.grad`, which is what
-chainrule does.
+A deliberately wrong listing. It runs the backward pass of our own `Value`
+(chainrule.our_value: the same topological order) with two versions of the
+step that hands gradients to a node's parents: ours, which *adds* into
+`parent.grad`, and one that *assigns* to it. Every gradient comes out right
+while each value feeds one arrow only (the graph of L = (a*b + c) * f), and
+wrong as soon as one value feeds two: `x * x`, `a + a`, or a value used in
+two separate operations. With `=`, whichever arrow is processed last wins.
 
 Run it: ``python listings/part2/assign_instead_of_add.py``.
 """
 
 from __future__ import annotations
 
-from chainrule import Value
+from chainrule.our_value import Value, backprop_step, topological_order
 
 
-class AssigningValue:
-    """A lecture-style scalar whose backward closures overwrite gradients."""
-
-    def __init__(self, data: float, parents: tuple = ()) -> None:
-        self.data = data
-        self.grad = 0.0
-        self._parents = parents
-        self._backward = lambda: None
-
-    def __add__(self, other: AssigningValue) -> AssigningValue:
-        out = AssigningValue(self.data + other.data, (self, other))
-
-        def _backward() -> None:
-            self.grad = out.grad  # WRONG: should be +=
-            other.grad = out.grad
-
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other: AssigningValue) -> AssigningValue:
-        out = AssigningValue(self.data * other.data, (self, other))
-
-        def _backward() -> None:
-            self.grad = other.data * out.grad  # WRONG: should be +=
-            other.grad = self.data * out.grad
-
-        out._backward = _backward
-        return out
-
-    def backward(self) -> None:
-        order: list[AssigningValue] = []
-        seen: set[int] = set()
-
-        def visit(node: AssigningValue) -> None:
-            if id(node) not in seen:
-                seen.add(id(node))
-                for parent in node._parents:
-                    visit(parent)
-                order.append(node)
-
-        visit(self)
-        self.grad = 1.0
-        for node in reversed(order):
-            node._backward()
+def assigning_step(node: Value) -> None:
+    """WRONG: the chain-rule step with = where += belongs."""
+    for parent, local in zip(node._parents, node._local_grads, strict=True):
+        parent.grad = local * node.grad
 
 
-def chain_rule_graph(make) -> list[float]:
+def backward_with(root: Value, step) -> None:
+    """Our class's backward pass, with the per-node step passed in."""
+    root.grad = 1.0
+    for node in reversed(topological_order(root)):
+        step(node)
+
+
+def chain_rule_graph(step) -> list[float]:
     """dL/da, dL/db, dL/dc, dL/df for L = (a*b + c) * f: no value is reused."""
-    a, b, c, f = make(2.0), make(-3.0), make(10.0), make(-2.0)
-    L = (a * b + c) * f
-    L.backward()
+    a, b, c, f = Value(2.0), Value(-3.0), Value(10.0), Value(-2.0)
+    backward_with((a * b + c) * f, step)
     return [a.grad, b.grad, c.grad, f.grad]
 
 
-def square(make) -> float:
+def square(step) -> float:
     """d(x*x)/dx at x = 3 (the answer is 2x = 6)."""
-    x = make(3.0)
-    y = x * x
-    y.backward()
+    x = Value(3.0)
+    backward_with(x * x, step)
     return x.grad
 
 
-def doubled(make) -> float:
+def doubled(step) -> float:
     """d(a+a)/da (the answer is 2)."""
-    a = make(3.0)
-    b = a + a
-    b.backward()
+    a = Value(3.0)
+    backward_with(a + a, step)
     return a.grad
 
 
-def used_twice(make) -> float:
+def used_twice(step) -> float:
     """d/da of (a*b) + (a + c) at a=2, b=-3, c=10 (the answer is b + 1 = -2)."""
-    a, b, c = make(2.0), make(-3.0), make(10.0)
-    out = a * b + (a + c)
-    out.backward()
+    a, b, c = Value(2.0), Value(-3.0), Value(10.0)
+    backward_with(a * b + (a + c), step)
     return a.grad
 
 
 if __name__ == "__main__":
-    # each value used once: `=` and `+=` agree
-    assert chain_rule_graph(AssigningValue) == [6.0, -4.0, -2.0, 4.0]
-    assert chain_rule_graph(Value) == [6.0, -4.0, -2.0, 4.0]
+    # each value used once: = and += agree
+    assert chain_rule_graph(assigning_step) == chain_rule_graph(backprop_step)
+    assert chain_rule_graph(backprop_step) == [6.0, -4.0, -2.0, 4.0]
 
-    wrong = square(AssigningValue), doubled(AssigningValue), used_twice(AssigningValue)
-    right = square(Value), doubled(Value), used_twice(Value)
+    cases = (square, doubled, used_twice)
+    wrong = tuple(case(assigning_step) for case in cases)
+    right = tuple(case(backprop_step) for case in cases)
     print("            x*x  a+a  a*b+(a+c)")
     print("with  =  :", wrong)
     print("with +=  :", right)
-    assert wrong[0] == 3.0  # WRONG: the second write replaced the first
+    assert wrong[0] == 3.0  # WRONG: the second arrow's write replaced the first
     assert wrong[1] == 1.0  # WRONG: the a + a bug
-    assert wrong[2] == -3.0  # WRONG: the later write (from a * b) replaced a + c's
+    assert wrong[2] == 1.0  # WRONG: a + c's write (1) replaced a * b's (b = -3)
     assert right == (6.0, 2.0, -2.0)
