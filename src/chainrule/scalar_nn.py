@@ -57,15 +57,22 @@ class Neuron(Module):
 
     Weights start uniform in [-1, 1], the bias at 0. `activation` is
     ``"tanh"`` (the default), ``"relu"``, ``"sigmoid"`` or ``None`` (linear).
+    `value_type` is the class of the parameters: the neuron only adds,
+    multiplies and calls the activation, so the reader's own
+    `chainrule.our_value.Value` works as well as `chainrule.Value`.
     """
 
     def __init__(
-        self, nin: int, activation: str | None = "tanh", rng: random.Random | None = None
+        self,
+        nin: int,
+        activation: str | None = "tanh",
+        rng: random.Random | None = None,
+        value_type: type = Value,
     ) -> None:
         _check_activation(activation)
         rng = rng or random.Random(0)
-        self.w = [Value(rng.uniform(-1.0, 1.0), f"w{i}") for i in range(nin)]
-        self.b = Value(0.0, "b")
+        self.w = [value_type(rng.uniform(-1.0, 1.0), label=f"w{i}") for i in range(nin)]
+        self.b = value_type(0.0, label="b")
         self.activation = activation
 
     def __call__(self, x: Input) -> Value:
@@ -94,9 +101,10 @@ class Layer(Module):
         nout: int,
         activation: str | None = "tanh",
         rng: random.Random | None = None,
+        value_type: type = Value,
     ) -> None:
         rng = rng or random.Random(0)
-        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        self.neurons = [Neuron(nin, activation, rng, value_type) for _ in range(nout)]
 
     def __call__(self, x: Input) -> Value | list[Value]:
         """A list of outputs, or the single `Value` when the layer has one neuron."""
@@ -118,7 +126,8 @@ class MLP(Module):
     Hidden layers use `activation`; the last layer uses `output_activation`
     (``"tanh"`` by default, so outputs lie in (-1, 1) like labels -1 and +1;
     ``None`` gives a linear output, as micrograd's MLP, for `hinge_loss`).
-    `seed` makes the initial weights reproducible.
+    `seed` makes the initial weights reproducible; `value_type` is the class
+    of the parameters (see `Neuron`).
     """
 
     def __init__(
@@ -128,6 +137,7 @@ class MLP(Module):
         activation: str | None = "tanh",
         output_activation: str | None = "tanh",
         seed: int | None = 0,
+        value_type: type = Value,
     ) -> None:
         _check_activation(activation)
         _check_activation(output_activation)
@@ -135,7 +145,8 @@ class MLP(Module):
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng)
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng,
+                  value_type)
             for i in range(len(nouts))
         ]
 

@@ -146,3 +146,18 @@ def test_train_step_keeps_a_disabled_gc_disabled() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_network_runs_on_the_readers_own_value_class() -> None:
+    """MLP(value_type=our_value.Value) builds our class's parameters and gives the
+    same losses, step by step, as the package's Value."""
+    from chainrule.our_value import Value as OurValue
+    from chainrule.scalar_nn import train
+
+    points, labels = make_moons(8, noise=0.1, seed=1)
+    ours, package = MLP(2, [4, 1], seed=3, value_type=OurValue), MLP(2, [4, 1], seed=3)
+    assert all(type(p) is OurValue for p in ours.parameters())
+    assert all(type(p) is Value for p in package.parameters())
+    by_ours = train(ours, points, labels, steps=3, learning_rate=0.1)
+    by_package = train(package, points, labels, steps=3, learning_rate=0.1)
+    assert all(abs(a - b) < 1e-12 for a, b in zip(by_ours, by_package, strict=True))
