@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 READER := .venv-reader
 READER_INSTALLED := $(READER)/.installed
+WEB := hooks/web
+WEB_INSTALLED := $(WEB)/node_modules/.installed
 SITE := site
 CHROMIUM ?= /usr/bin/chromium
 # The book's arrays are small; a BLAS thread pool only adds start-up stalls on
@@ -18,14 +20,14 @@ ONE_BLAS_THREAD := OPENBLAS_NUM_THREADS=1
 
 .PHONY: serve build test lint bench browser clean
 
-serve: $(INSTALLED)
+serve: $(INSTALLED) $(WEB_INSTALLED)
 	$(ONE_BLAS_THREAD) $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-build: $(INSTALLED)
+build: $(INSTALLED) $(WEB_INSTALLED)
 	$(ONE_BLAS_THREAD) $(BIN)/mkdocs build --strict --site-dir $(SITE)
 
-test: $(INSTALLED) $(READER_INSTALLED) browser
-	$(BIN)/ruff check src tests listings benchmarks conftest.py
+test: $(INSTALLED) $(READER_INSTALLED) $(WEB_INSTALLED) browser
+	$(BIN)/ruff check src tests listings benchmarks hooks conftest.py
 	@start=$$(date +%s); \
 	$(ONE_BLAS_THREAD) $(BIN)/mkdocs build --strict --site-dir $(SITE) || exit 1; \
 	echo "mkdocs build --strict took $$(( $$(date +%s) - start )) s"
@@ -33,7 +35,7 @@ test: $(INSTALLED) $(READER_INSTALLED) browser
 	CHAINRULE_CHROMIUM=$(CHROMIUM) $(ONE_BLAS_THREAD) $(BIN)/pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests listings benchmarks conftest.py
+	$(BIN)/ruff check src tests listings benchmarks hooks conftest.py
 
 bench: $(INSTALLED)
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -51,6 +53,18 @@ $(INSTALLED): pyproject.toml
 $(READER_INSTALLED): pyproject.toml
 	test -x $(READER)/bin/python || $(PYTHON) -m venv $(READER)
 	$(READER)/bin/python -m pip install --quiet -e .
+	touch $@
+
+# In-page Python (hooks/inpage_python.py): the Pyodide runtime and the
+# CodeMirror editor come from npm. `npm ci` installs exactly what
+# package-lock.json names and checks every tarball against the sha512 it
+# records (for pyodide 314.0.7, the registry's published dist.integrity);
+# build.mjs bundles the editor. Nothing is fetched from a CDN at run time.
+$(WEB_INSTALLED): $(WEB)/package-lock.json $(WEB)/editor.mjs $(WEB)/build.mjs
+	@command -v npm >/dev/null || { echo "In-page Python needs Node.js and npm" \
+		"(Debian/Ubuntu: sudo apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --prefix $(WEB) --no-audit --no-fund --ignore-scripts
+	node $(WEB)/build.mjs
 	touch $@
 
 # The browser tests drive Debian's Chromium; Playwright's own download does

@@ -29,7 +29,8 @@ PACKAGE = ROOT / "src" / "chainrule"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.site.pages import Fence, fences  # noqa: E402
+from tests.markdown_parser import MARKER, make_parser  # noqa: E402
+from tests.site.pages import Fence, fences, include_targets  # noqa: E402
 
 # Standard-library modules that exist under Pyodide but cannot do their job in
 # a browser tab (no processes, no terminal, no sockets, no GUI).
@@ -203,4 +204,7 @@ def html_blocks(page_html: str) -> list[HtmlBlock]:
     ]
 
 
-__all__ = ["Fence", "HtmlBlock", "Step", "html_blocks", "page_steps", "runs_in_the_browser"]
+__all__ = [
+    "MARKER", "Fence", "HtmlBlock", "Step", "html_blocks", "include_targets", "make_parser",
+    "page_steps", "runs_in_the_browser",
+]

@@ -1,0 +1,228 @@
+"""mkdocs hook: every chapter of the book as a Jupyter notebook.
+
+For each Markdown page of Parts I, II and III this hook makes, at build time,
+`<page>/<name>.ipynb` beside the page's HTML, and puts a "Download as
+notebook" link under the page's title. The notebook is the page:
+
+- prose becomes Markdown cells (admonitions, collapsible solutions and
+  content tabs become a bold heading line and their body; links and images
+  point to the hosted site, since a notebook has no neighbours);
+- every tested Python fence becomes a code cell, in page order. A notebook
+  runs its cells top to bottom in one namespace, which is how the tests run
+  a page, so continuation chains hold; continuation cells carry the tag
+  `continuation`, as the fence did;
+- a titled excerpt of `src/` or `listings/` becomes Markdown: the file's
+  name and the included code, as the page shows it.
+
+The notebook page of Part III (a notebook already) keeps its own download.
+tests/site/test_notebooks.py checks that each notebook is valid nbformat 4
+and that its code cells run top to bottom with only chainrule installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from blocks import MARKER, ROOT, Fence, include_targets, make_parser
+from mkdocs.exceptions import PluginError
+
+CHAPTER_SECTIONS = ("part1/", "part2/", "part3/")
+# Where `make serve` puts the book; the Pages workflow sets CHAINRULE_SITE_URL
+# to the hosted address, so a published notebook links to the published book.
+LOCAL_SITE_URL = "http://127.0.0.1:8000/"
+LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
+REFERENCE = re.compile(r"^(\s*\[[^\]^]+\]:\s+)(\S+)(.*)$")
+ATTRIBUTE_LIST = re.compile(r"^\s*\{\s*[:.#][^}]*\}\s*$")
+MARKER_TITLE = re.compile(r'^\s*(?:!!!|\?\?\?\+?|===[!+]?)\s*([\w-]*)[^"]*(?:"([^"]*)")?\s*$')
+
+_notebooks: dict[str, tuple[str, dict[str, Any]]] = {}  # page url -> (file name, notebook)
+
+
+def site_url(config: Any) -> str:
+    url = os.environ.get("CHAINRULE_SITE_URL") or config.get("site_url") or LOCAL_SITE_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def absolute_link(target: str, page_src: str, base: str, page_url: str) -> str:
+    """A Markdown link target of the page, as an address on the hosted site."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
+        return target  # already absolute (https:, mailto:)
+    if target.startswith("#"):
+        return base + page_url + target
+    path, _, anchor = target.partition("#")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page_src), path))
+    if resolved.endswith(".md") or resolved.endswith(".ipynb"):
+        stem = resolved.rsplit(".", 1)[0]
+        if stem == "index" or stem.endswith("/index"):
+            stem = stem[: -len("index")]
+        resolved = stem + "/" if stem and not stem.endswith("/") else stem
+    return base + resolved + ("#" + anchor if anchor else "")
+
+
+def excerpt(target: str) -> str:
+    """What a snippet include line shows: a file, a `:section` of it (between
+    `--8<-- [start:name]` and `--8<-- [end:name]`), or `:first:last` lines."""
+    name, *where = target.split(":")
+    lines = (ROOT / name).read_text(encoding="utf-8").splitlines()
+    if len(where) == 2 and all(part.isdigit() for part in where):
+        lines = lines[int(where[0]) - 1 : int(where[1])]
+    elif where:
+        starts = [i for i, line in enumerate(lines) if f"[start:{where[0]}]" in line]
+        ends = [i for i, line in enumerate(lines) if f"[end:{where[0]}]" in line]
+        if not starts or not ends:
+            raise PluginError(f"notebook: {name} has no snippet section {where[0]!r}")
+        start, end = starts[0], ends[0]
+        lines = lines[start + 1 : end]
+    lines = [line for line in lines if "--8<-- [" not in line]
+    return textwrap.dedent("\n".join(lines)).strip("\n")
+
+
+def _markdown_cell(lines: list[str], page_src: str, base: str, page_url: str) -> str:
+    text = "\n".join(lines).strip("\n")
+
+    def link(match: re.Match[str]) -> str:
+        target = absolute_link(match.group(2), page_src, base, page_url)
+        return match.group(1) + target + match.group(3)
+
+    out = []
+    for line in text.splitlines():
+        if ATTRIBUTE_LIST.match(line):
+            continue
+        reference = REFERENCE.match(line)
+        if reference:
+            target = absolute_link(reference.group(2), page_src, base, page_url)
+            line = reference.group(1) + target + reference.group(3)
+        out.append(LINK.sub(link, line))
+    return "\n".join(out).strip("\n")
+
+
+def notebook_cells(source: Path, page_src: str, base: str, page_url: str) -> list[dict[str, Any]]:
+    """The page as notebook cells, in order."""
+    text = source.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    fence_at = {
+        token.map[0]: token
+        for token in make_parser().parse(text)
+        if token.type == "fence" and token.map
+    }
+    cells: list[dict[str, Any]] = []
+    prose: list[str] = []
+    indents: list[int] = []  # body indents of the admonitions and tabs we are in
+
+    def flush() -> None:
+        markdown = _markdown_cell(prose, page_src, base, page_url)
+        if markdown:
+            cells.append(nbformat.v4.new_markdown_cell(markdown))
+        prose.clear()
+
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        indent = len(line) - len(line.lstrip(" "))
+        while indents and line.strip() and indent < indents[-1]:
+            indents.pop()
+        body_indent = indents[-1] if indents else 0
+        if number in fence_at:
+            token = fence_at[number]
+            flush()
+            cells.append(_fence_cell(Fence(source, number + 1, token.info, token.content)))
+            number = token.map[1]
+            continue
+        if MARKER.match(line.strip()) and indent < body_indent + 4:
+            marker = MARKER_TITLE.match(line)
+            kind, title = marker.groups() if marker else ("", "")
+            prose.append("")
+            prose.append(f"**{title or kind.capitalize()}**" if (title or kind) else "")
+            prose.append("")
+            indents.append(indent + 4)
+        else:
+            prose.append(line[body_indent:] if line[:body_indent].strip() == "" else line)
+        number += 1
+    flush()
+    return cells
+
+
+def _fence_cell(fence: Fence) -> dict[str, Any]:
+    if fence.is_tested:
+        cell = nbformat.v4.new_code_cell(fence.content.rstrip("\n"))
+        if "continuation" in fence.words:
+            cell.metadata["tags"] = ["continuation"]
+        return cell
+    if fence.is_python:  # a titled excerpt: snippet includes only
+        targets = include_targets(fence)
+        files = sorted({target.split(":")[0] for target in targets})
+        code = "\n\n".join(excerpt(target) for target in targets)
+        shown = ", ".join(f"`{name}`" for name in files)
+        return nbformat.v4.new_markdown_cell(f"From {shown}:\n\n```python\n{code}\n```")
+    language = fence.language or ""
+    return nbformat.v4.new_markdown_cell(f"```{language}\n{fence.content.rstrip()}\n```")
+
+
+def make_notebook(source: Path, page: Any, base: str) -> dict[str, Any]:
+    """The notebook of one page, valid nbformat 4 with fixed cell ids."""
+    page_url = page.url
+    title = page.title or source.stem
+    intro = (
+        f"*This notebook is the chapter [{title}]({base}{page_url}) of "
+        f"[Backpropagation from Scratch]({base}), made from the page when the book was built. "
+        "Its code cells run top to bottom with only the `chainrule` package installed; "
+        "a cell tagged `continuation` uses the names of the cells before it.*"
+    )
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(intro)]
+    notebook.cells += notebook_cells(source, page.file.src_uri, base, page_url)
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"
+    notebook.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as error:
+        raise PluginError(f"{source}: the notebook made from it is not valid: {error}") from error
+    return notebook
+
+
+def notebook_name(page: Any) -> str:
+    stem = Path(page.file.src_uri).stem
+    return f"{Path(page.file.src_uri).parent.name}.ipynb" if stem == "index" else f"{stem}.ipynb"
+
+
+def on_pre_build(config: Any) -> None:
+    _notebooks.clear()
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Make the page's notebook and link it under the title."""
+    source = page.file.src_uri
+    if not source.startswith(CHAPTER_SECTIONS) or not source.endswith(".md"):
+        return html
+    name = notebook_name(page)
+    notebook = make_notebook(Path(page.file.abs_src_path), page, site_url(config))
+    _notebooks[page.url] = (name, notebook)
+    link = (
+        f'<p class="notebook-download"><a href="{name}" download="{name}">'
+        "Download as notebook</a> (the chapter's prose and code, to run in Jupyter)</p>"
+    )
+    heading_end = html.find("</h1>")
+    if heading_end == -1:
+        return link + html
+    heading_end += len("</h1>")
+    return html[:heading_end] + link + html[heading_end:]
+
+
+def on_post_build(config: Any) -> None:
+    site = Path(config["site_dir"])
+    for page_url, (name, notebook) in _notebooks.items():
+        target = site / page_url / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+        target.write_text(text, encoding="utf-8")
