@@ -291,7 +291,8 @@ plain numpy and with PyTorch.)
 
 ## Loss curves
 
-The numbers are easier to read as pictures. First the loss, on a log scale:
+The numbers are easier to read as pictures. First the loss, on a log scale,
+with a dashed line at the epoch of the lowest validation loss:
 """)
 
 code("""
@@ -304,6 +305,7 @@ fig.line(epoch_numbers, history.train_loss,
          label="training set (mean over the epoch)")
 fig.line(epoch_numbers, history.val_loss,
          label="validation set (end of the epoch)")
+fig.vline(history.best_epoch, label=f"lowest validation loss (epoch {history.best_epoch})")
 fig
 """)
 
@@ -333,7 +335,7 @@ is specific to its training images and does not carry over to new ones.
 ## Accuracy, and which epoch to keep
 
 Accuracy tells the same story in the units we care about. The dashed line
-marks the epoch with the lowest validation loss:
+again marks the epoch with the lowest validation loss:
 """)
 
 code("""

@@ -82,7 +82,12 @@ def evaluate(model: Module, X: Any, y: Any) -> tuple[float, float]:
 
 # --8<-- [start:train_epoch]
 def train_epoch(
-    model: Module, optimizer: Optimizer, X: Any, y: Any, batch_size: int = 64, seed: Any = None
+    model: Module,
+    optimizer: Optimizer,
+    X: Any,
+    y: Any,
+    batch_size: int = 64,
+    seed: Any = None,
 ) -> float:
     """One pass over (X, y) in shuffled mini-batches; returns the mean batch loss.
 
@@ -142,7 +147,9 @@ def fit(
     if (X_val is None) != (y_val is None):
         raise ValueError("fit: give both X_val and y_val, or neither")
     if patience is not None and (X_val is None or patience < 1):
-        raise ValueError(f"fit: patience needs a validation set and must be >= 1, got {patience!r}")
+        raise ValueError(
+            f"fit: patience needs a validation set and >= 1, got {patience!r}"
+        )
     history, best_state = History(), None
     order = np.random.default_rng(seed)
     start = time.perf_counter()

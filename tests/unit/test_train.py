@@ -118,5 +118,5 @@ def test_fit_names_bad_arguments() -> None:
         fit(model, optimizer, X, y, epochs=0)
     with pytest.raises(ValueError, match="give both X_val and y_val"):
         fit(model, optimizer, X, y, epochs=1, X_val=X)
-    with pytest.raises(ValueError, match="patience needs a validation set"):
+    with pytest.raises(ValueError, match="patience needs a validation set and >= 1"):
         fit(model, optimizer, X, y, epochs=1, patience=2)
