@@ -118,8 +118,8 @@ for seed in range(5):  # a different start and different batches each time
 wrong = np.array(wrong)
 
 accuracies = 1 - wrong.mean(axis=1)
-p = accuracies.mean()
-standard_error = np.sqrt(p * (1 - p) / n)  # binomial: which n images we drew
+q = accuracies.mean()
+standard_error = np.sqrt(q * (1 - q) / n)  # binomial: which n images we drew
 spread = accuracies.std(ddof=1)  # across the five runs, on the same images
 print("validation accuracies:", np.round(accuracies, 3))
 print(f"spread across seeds {spread:.2%}; binomial standard error {standard_error:.2%}; "

@@ -389,16 +389,17 @@ epoch land on different epochs, and their accuracies differ by a few images.
 Is any of those differences real?
 
 An accuracy on $n$ images is a count of right answers divided by $n$. If the
-network reads a new image right with probability $p$, independently of the
+network reads a new image right with probability $q$, independently of the
 other images, the count is binomial, and the measured accuracy scatters
-around $p$ with **standard error**
+around $q$ with **standard error**
 
 $$
-\\mathrm{SE} = \\sqrt{\\frac{p\\,(1 - p)}{n}} .
+\\mathrm{SE} = \\sqrt{\\frac{q\\,(1 - q)}{n}} .
 $$
 
-Only the images vary in this formula; the network is fixed. We estimate
-$p$ by the measured accuracy itself:
+(We write $q$, because $p$ is already softmax's probabilities.) Only the
+images vary in this formula; the network is fixed. We estimate $q$ by the
+measured accuracy itself:
 """)
 
 code("""
@@ -535,7 +536,7 @@ md("""
   the test set once, at the end. Early stopping keeps the weights of the
   epoch with the lowest validation loss.
 - An accuracy on $n$ images moves in steps of $1/n$ and has a binomial
-  standard error $\\sqrt{p(1-p)/n}$: report it, and don't read meaning into
+  standard error $\\sqrt{q(1-q)/n}$: report it, and don't read meaning into
   differences of an image or two.
 - A 64-128-10 network, trained in the time printed above, reads the held-out
   digits with the test accuracy printed above; its mistakes show where the
