@@ -68,3 +68,81 @@ def site_url(site_dir: Path) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
+
+
+# ---------------------------------------------------------------- the browser
+# Playwright drives the system's Chromium (Debian's package): Playwright's own
+# browser download does not work on these machines.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """The system Chromium, or a clear message saying how to get one."""
+    import shutil
+
+    candidates = [os.environ.get("CHAINRULE_CHROMIUM"), "/usr/bin/chromium"]
+    candidates.append(shutil.which("chromium"))
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return candidate
+    pytest.fail(
+        "No Chromium found. Install Debian's package (`sudo apt-get install chromium`) "
+        "or set CHAINRULE_CHROMIUM to a Chromium binary.",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Headless Chromium, one per test module."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def offline_page(chromium):  # type: ignore[no-untyped-def]
+    """Open a URL in a fresh browser context whose network stops at
+    127.0.0.1: every other request is refused (and recorded). Returns
+    `open(url, **context_options) -> (page, record)`; `record["requests"]`
+    lists every URL asked for, `record["refused"]` those refused,
+    `record["errors"]` console and page errors."""
+    from urllib.parse import urlparse
+
+    contexts = []
+
+    def open_page(url: str, **context_options):  # type: ignore[no-untyped-def]
+        context = chromium.new_context(**context_options)
+        contexts.append(context)
+        record: dict[str, list[str]] = {"requests": [], "refused": [], "errors": []}
+
+        def route(route) -> None:  # type: ignore[no-untyped-def]
+            request_url = route.request.url
+            record["requests"].append(request_url)
+            local = urlparse(request_url).hostname == "127.0.0.1"
+            if local or request_url.startswith(("data:", "blob:", "file:")):
+                route.continue_()
+            else:
+                record["refused"].append(request_url)
+                route.abort("internetdisconnected")
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and record["errors"].append(m.text))
+        page.on("pageerror", lambda e: record["errors"].append(str(e)))
+        page.goto(url, wait_until="networkidle")
+        return page, record
+
+    yield open_page
+    for context in contexts:
+        context.close()

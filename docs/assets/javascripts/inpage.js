@@ -253,6 +253,7 @@
         return;
       }
       const { first, chain } = chainOf(index);
+      delete output.dataset.state;
       state.stdout = "";
       state.stderr = "";
       stdout.replaceChildren();

@@ -1,0 +1,420 @@
+"""In-page Python: the Run buttons of Parts I and II, in a real browser.
+
+The build (hooks/inpage_python.py) marks the blocks that can run under
+Pyodide and embeds each page's program; assets/javascripts/inpage.js runs
+them in a Web Worker. These tests hold the page to CPython:
+
+- which blocks get a button is decided from the code (never a titled
+  excerpt, never numpy or torch), checked on the built HTML;
+- on every page of Parts I and II, every runnable block is run in page
+  order, one Python per page, and prints what CPython prints for the same
+  chain (floats compared with a tolerance: Pyodide's libm is not glibc's);
+- no Pyodide file is asked for before the first click, and no request
+  leaves 127.0.0.1 (all others are refused);
+- the reader's scenario: the chain-rule chapter, `a = 2.0` changed to
+  `a = 3.0` in the graph example, Run, new gradients; an error shows its
+  traceback; Stop ends `while True: pass` and the next Run works; keyboard
+  use, accessible names, dark mode at 390 px; file:// and a browser without
+  WebAssembly say why they cannot run.
+
+Cost: one Pyodide start per Part I-II page (about 3 s each on an idle
+machine) plus the blocks themselves; timings land in
+test-artifacts/inpage-timings.json.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.site.pages import DOCS, PYTHON_LANGUAGES, ROOT, fences, html_code_blocks
+
+sys.path.insert(0, str(ROOT / "hooks"))
+from blocks import runs_in_the_browser  # noqa: E402
+
+ARTIFACTS = ROOT / "test-artifacts"
+PART_PAGES = sorted(
+    path.relative_to(DOCS).with_suffix("").as_posix()
+    for part in ("part1", "part2")
+    for path in (DOCS / part).glob("*.md")
+    if path.name != "index.md"
+)
+PROGRAM = re.compile(
+    r'<script type="application/json" id="inpage-python">(.*?)</script>', re.DOTALL
+)
+MARK = re.compile(r'<div class="language-[\w-]+ highlight" data-inpage-step="(\d+)"')
+NUMBER = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
+RUN_TIMEOUT_MS = 120_000
+TIMINGS: dict[str, dict[str, float]] = {}
+
+
+def built_html(site_dir: Path, page: str) -> str:
+    return (site_dir / page / "index.html").read_text(encoding="utf-8")
+
+
+def program_of(html: str) -> tuple[list[dict], list[int]]:
+    """(the page's steps as the build embedded them, the marked steps in page order)."""
+    found = PROGRAM.search(html)
+    if not found:
+        return [], []
+    steps = json.loads(found.group(1).replace("<\\/", "</"))["steps"]
+    return steps, [int(m) for m in MARK.findall(html)]
+
+
+def chain_codes(steps: list[dict], index: int, codes: dict[int, str] | None = None) -> list[str]:
+    """The codes a Run of step `index` runs: its chain's earlier steps, then itself."""
+    first = index
+    while first > 0 and steps[first]["continues"]:
+        first -= 1
+    codes = codes or {}
+    return [codes.get(i, steps[i]["code"]) for i in range(first, index + 1)]
+
+
+# What CPython prints for the same runs, with the worker's rule: a run whose
+# chain extends the previous one continues in its namespace, any other starts
+# a fresh one. Run in the reader's interpreter (only chainrule installed).
+REFERENCE = r"""
+import contextlib, io, json, sys, traceback
+runs = json.load(sys.stdin)
+done, namespace, results = [], {}, []
+for chain in runs:
+    first = len(done) if len(done) < len(chain) and chain[:len(done)] == done else 0
+    if first == 0:
+        namespace = {"__name__": "__main__"}
+    stdout, ok = "", True
+    for index in range(first, len(chain)):
+        buffer = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
+                exec(compile(chain[index], "<block>", "exec"), namespace)
+        except BaseException:
+            ok = False
+            stdout = buffer.getvalue()
+            break
+        stdout = buffer.getvalue()
+    done = list(chain) if ok else []
+    results.append({"stdout": stdout, "ok": ok})
+print(json.dumps(results))
+"""
+
+
+def cpython_outputs(python: Path, runs: list[list[str]], workdir: Path) -> list[dict]:
+    result = subprocess.run(
+        [str(python), "-c", REFERENCE],
+        input=json.dumps(runs),
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=600,
+        env={"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def same_output(browser: str, cpython: str) -> bool:
+    """Equal text, and equal numbers up to the last printed digit (Pyodide's
+    libm may differ from glibc's in the last bit)."""
+    if NUMBER.sub("#", browser) != NUMBER.sub("#", cpython):
+        return False
+    for ours, theirs in zip(NUMBER.findall(browser), NUMBER.findall(cpython), strict=True):
+        mantissa = theirs.lower().split("e")[0]
+        decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        scale = 10.0 ** int(theirs.lower().split("e")[1]) if "e" in theirs.lower() else 1.0
+        tolerance = max(1e-9 * abs(float(theirs)), 1.01 * 10.0**-decimals * scale)
+        if not math.isclose(float(ours), float(theirs), abs_tol=tolerance):
+            return False
+    return True
+
+
+def open_all_details(page) -> None:  # type: ignore[no-untyped-def]
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+
+
+def run_block(page, step: int, timeout: float = RUN_TIMEOUT_MS) -> dict:  # type: ignore[no-untyped-def]
+    """Press Run under the block of `step`; wait for the outcome."""
+    output = page.locator(f'.inpage-output[data-inpage-for="{step}"]')
+    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
+    toolbar.get_by_role("button", name=re.compile(r"^Run code block")).click()
+    output.and_(page.locator("[data-state]")).wait_for(timeout=timeout)
+    return {
+        "state": output.get_attribute("data-state"),
+        "stdout": output.get_attribute("data-stdout") or "",
+        "seconds": float(output.get_attribute("data-seconds") or "nan"),
+        "text": output.inner_text(),
+    }
+
+
+# ---------------------------------------------------------------- no browser
+@pytest.mark.parametrize(
+    ("code", "runs"),
+    [
+        ("import math\nprint(math.tanh(0.5))", True),
+        ("from chainrule import Value\nx = Value(2.0)", True),
+        ("from chainrule.plot import line_plot", True),
+        ("import numpy as np", False),
+        ("from chainrule import Tensor", False),
+        ("import chainrule\nt = chainrule.Tensor([1.0])", False),
+        ("from chainrule.nn import MLP", False),
+        ("import torch", False),
+        ("import subprocess", False),
+        ("def f(:\n    pass", False),
+    ],
+)
+def test_runnable_is_decided_from_the_imports(code: str, runs: bool) -> None:
+    assert runs_in_the_browser(code) is runs
+
+
+def test_buttons_go_on_the_right_blocks(site_dir: Path) -> None:
+    """Parts I-II: no titled excerpt is marked, every marked block runs in a
+    browser, and every untitled block that does is marked. Part III, the
+    other pages: nothing is marked."""
+    marked_total = 0
+    for page in sorted(site_dir.rglob("index.html")):
+        relative = page.parent.relative_to(site_dir).as_posix()
+        html = page.read_text(encoding="utf-8")
+        steps, marked = program_of(html)
+        in_parts_1_2 = relative.startswith(("part1/", "part2/"))
+        if not in_parts_1_2:
+            assert not marked, f"{relative}: Run buttons outside Parts I-II"
+            continue
+        marked_codes = {steps[index]["code"] for index in marked}
+        marked_total += len(marked)
+        titled = [
+            b.code for b in html_code_blocks(page) if b.language in PYTHON_LANGUAGES and b.title
+        ]
+        assert not marked_codes & set(titled), f"{relative}: a titled excerpt got a Run button"
+        plain = [
+            fence.content
+            for fence in fences(DOCS / f"{relative}.md")
+            if fence.is_tested and fence.shows_source and "continuation" not in fence.words
+        ]
+        for code in plain:
+            if runs_in_the_browser(code):
+                assert code in marked_codes, f"{relative}: no Run button on\n{code[:300]}"
+            else:
+                assert code not in marked_codes, f"{relative}: a Run button on\n{code[:300]}"
+        for index in marked:
+            assert all(runs_in_the_browser(code) for code in chain_codes(steps, index))
+    assert marked_total > 50, f"only {marked_total} runnable blocks in Parts I-II"
+
+
+# ---------------------------------------------------------------- the browser
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", PART_PAGES)
+def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-def]
+    page_name: str, site_dir: Path, site_url: str, offline_page, reader_python: Path, tmp_path: Path
+) -> None:
+    html = built_html(site_dir, page_name)
+    steps, marked = program_of(html)
+    if not marked:
+        pytest.skip(f"{page_name} has no block that runs in a browser")
+    page, record = offline_page(site_url + page_name + "/")
+    assert page.locator(".inpage-toolbar").count() == len(marked)
+    assert not [u for u in record["requests"] if "/assets/inpage/" in u], "Pyodide fetched on load"
+    open_all_details(page)
+
+    runs = [chain_codes(steps, index) for index in marked]
+    expected = cpython_outputs(reader_python, runs, tmp_path)
+    problems = []
+    seconds = []
+    for index, want in zip(marked, expected, strict=True):
+        got = run_block(page, index)
+        seconds.append(got["seconds"])
+        if got["state"] != "ok" or not want["ok"]:
+            problems.append(f"step {index}: {got['state']} in the page: {got['text'][-800:]}")
+        elif not same_output(got["stdout"], want["stdout"]):
+            problems.append(
+                f"step {index}: the page printed\n{got['stdout'][:600]}\nCPython printed\n"
+                f"{want['stdout'][:600]}"
+            )
+    assert not record["refused"], f"requests off 127.0.0.1: {record['refused'][:3]}"
+    assert not record["errors"], record["errors"][:3]
+    assert any("/assets/inpage/pyodide/pyodide.asm.wasm" in u for u in record["requests"])
+    assert not problems, "\n\n".join(problems)
+    # A second Run of the last block: Python is loaded, the chain runs again.
+    again = run_block(page, marked[-1])
+    TIMINGS[page_name] = {"first_run": seconds[0], "second_run": again["seconds"]}
+    _write_timings()
+
+
+def _write_timings() -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    firsts = [t["first_run"] for t in TIMINGS.values()]
+    summary = {
+        "pages": TIMINGS,
+        "median_first_run_s": statistics.median(firsts),
+        "median_second_run_s": statistics.median(t["second_run"] for t in TIMINGS.values()),
+    }
+    (ARTIFACTS / "inpage-timings.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def _edit_constant(code: str, name: str, old: float, new: str) -> str:
+    """`code` with the literal `old` assigned to `name` (`a = 2.0`,
+    `a, b = 2.0, -3.0` or `a = Value(2.0)`) replaced by `new`."""
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            pairs = []
+            if isinstance(target, ast.Name):
+                pairs = [(target, node.value)]
+            elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                pairs = list(zip(target.elts, node.value.elts, strict=False))
+            for variable, value in pairs:
+                if isinstance(value, ast.Call) and value.args:
+                    value = value.args[0]
+                if (
+                    isinstance(variable, ast.Name)
+                    and variable.id == name
+                    and isinstance(value, ast.Constant)
+                    and value.value == old
+                ):
+                    lines = code.splitlines(keepends=True)
+                    line = lines[value.lineno - 1]
+                    start, end = value.col_offset, value.end_col_offset
+                    lines[value.lineno - 1] = line[:start] + new + line[end:]
+                    return "".join(lines)
+    raise AssertionError(f"no `{name} = {old}` in the block")
+
+
+@pytest.mark.browser
+def test_reader_changes_a_and_reads_new_gradients(  # type: ignore[no-untyped-def]
+    site_dir: Path, site_url: str, offline_page, reader_python: Path, tmp_path: Path
+) -> None:
+    """Network cut: the chain-rule chapter, the graph example's `a = 2.0`
+    made `a = 3.0` in the editor, Run: the new gradients appear."""
+    steps, marked = program_of(built_html(site_dir, "part1/chain-rule"))
+    graph_example = re.compile(r"\ba\b[^\n]*=[^\n]*2\.0")
+    candidates = [
+        index for index in marked
+        if graph_example.search(steps[index]["code"]) and "grad" in steps[index]["code"]
+    ]
+    assert candidates, "the chain-rule chapter has no runnable graph example with a = 2.0"
+    # Of those, the one a reader learns most from: it still runs once edited
+    # (no assert pins the old gradients), and it prints them.
+    edits = {index: _edit_constant(steps[index]["code"], "a", 2.0, "3.0") for index in candidates}
+    runs = [chain_codes(steps, index, edits) for index in candidates]
+    outcomes = dict(zip(candidates, cpython_outputs(reader_python, runs, tmp_path), strict=True))
+    step = max(candidates, key=lambda i: (outcomes[i]["ok"], bool(outcomes[i]["stdout"])))
+    changed = outcomes[step]
+    (original,) = cpython_outputs(reader_python, [chain_codes(steps, step)], tmp_path)
+    assert changed["stdout"] and not same_output(changed["stdout"], original["stdout"])
+
+    page, record = offline_page(site_url + "part1/chain-rule/")
+    open_all_details(page)
+    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
+    toolbar.get_by_role("button", name=re.compile("^Edit")).click()
+    editor = page.locator(f'[data-inpage-step="{step}"] .cm-content')
+    editor.wait_for()
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(edits[step])
+    got = run_block(page, step)
+
+    # What CPython prints for the edited code, new gradients and all (and,
+    # if the block asserts the book's numbers, the same AssertionError).
+    assert got["state"] == ("ok" if changed["ok"] else "error"), got["text"]
+    assert same_output(got["stdout"], changed["stdout"]), (got["stdout"], changed["stdout"])
+    assert not record["refused"], record["refused"][:3]
+
+
+@pytest.mark.browser
+def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: ignore[no-untyped-def]
+    site_url: str, site_dir: Path, offline_page
+) -> None:
+    """One page, one Python: a traceback names the line; Stop ends a runaway
+    loop and the next Run works; Reset brings the book's code back; all by
+    keyboard, with accessible names, in dark mode at 390 px, then in light."""
+    steps, marked = program_of(built_html(site_dir, "part1/derivatives"))
+    step = marked[0]
+    page, record = offline_page(
+        site_url + "part1/derivatives/", color_scheme="dark", viewport={"width": 390, "height": 844}
+    )
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
+    for name in ("Run code block 1", "Edit code block 1"):
+        assert toolbar.get_by_role("button", name=name).count() == 1
+
+    # Keyboard only: focus Edit, press Enter, type, Ctrl+Enter runs.
+    toolbar.get_by_role("button", name="Edit code block 1").focus()
+    page.keyboard.press("Enter")
+    editor = page.locator(f'[data-inpage-step="{step}"] .cm-content')
+    editor.wait_for()
+    assert editor.get_attribute("aria-label").startswith("Python code of block 1")
+    page.wait_for_function("document.activeElement.classList.contains('cm-content')")
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text('x = 1\nraise ValueError(f"bad x: {x}")\n')
+    output = page.locator(f'.inpage-output[data-inpage-for="{step}"]')
+    page.keyboard.press("Control+Enter")
+    output.and_(page.locator("[data-state]")).wait_for(timeout=RUN_TIMEOUT_MS)
+    assert output.get_attribute("data-state") == "error"
+    text = output.inner_text()
+    assert "Traceback (most recent call last)" in text and 'line 2' in text
+    assert "ValueError: bad x: 1" in text
+
+    # A runaway loop: the page stays responsive, Stop ends it.
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text("while True:\n    pass\n")
+    toolbar.get_by_role("button", name="Run code block 1").click()
+    stop = toolbar.get_by_role("button", name="Stop code block 1")
+    stop.wait_for(state="visible")
+    page.wait_for_timeout(500)
+    assert page.evaluate("1 + 1") == 2  # the main thread still answers
+    assert output.get_attribute("data-state") is None
+    stop.press("Enter")
+    output.and_(page.locator("[data-state]")).wait_for(timeout=10_000)
+    assert output.get_attribute("data-state") == "stopped"
+
+    # Reset, then Run: the book's code, in a fresh Python.
+    toolbar.get_by_role("button", name=re.compile("^Reset code block 1")).click()
+    got = run_block(page, step)
+    assert got["state"] == "ok", got["text"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = toolbar.bounding_box()
+    assert box and box["x"] + box["width"] <= 390
+    ARTIFACTS.mkdir(exist_ok=True)
+    toolbar.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "inpage-dark-390.png"))
+
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'")
+    run_style = toolbar.get_by_role("button", name="Run code block 1").evaluate(
+        "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+    )
+    assert run_style[0] != run_style[1]
+    page.screenshot(path=str(ARTIFACTS / "inpage-light-390.png"))
+    assert not record["refused"] and not record["errors"], (record["refused"], record["errors"])
+
+
+@pytest.mark.browser
+def test_a_browser_that_cannot_run_says_why(  # type: ignore[no-untyped-def]
+    site_dir: Path, site_url: str, chromium, offline_page
+) -> None:
+    """From file://, and in a browser without WebAssembly, the button says why."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto((site_dir / "part1" / "derivatives" / "index.html").as_uri())
+    run = page.locator(".inpage-toolbar button").first
+    assert run.inner_text() == "Can't run: opened from a file"
+    run.click()
+    assert "make serve" in page.locator(".inpage-output").first.inner_text()
+    context.close()
+
+    page, record = offline_page(site_url + "part1/derivatives/")
+    page.context.add_init_script("delete globalThis.WebAssembly")  # before the page's scripts
+    page.reload(wait_until="networkidle")
+    run = page.locator(".inpage-toolbar button").first
+    assert run.inner_text() == "Can't run: no WebAssembly"
+    run.click()
+    assert "no WebAssembly" in page.locator(".inpage-output").first.inner_text()
+    assert not [u for u in record["requests"] if "/assets/inpage/" in u]
