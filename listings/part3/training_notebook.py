@@ -97,7 +97,10 @@ This chapter is a Jupyter notebook. The page you are reading is the notebook
 as it ran when the site was built, so every number and picture below is
 printed by the code above it. [Download the notebook](training-on-digits.ipynb)
 and run it yourself: it needs only `chainrule` (which brings numpy), and a
-cell near the end prints how long the whole notebook took.
+cell near the end prints how long the whole notebook took. Its links to
+other chapters lead into the book's site; in a downloaded copy they work
+once the site's address is set (`site_url` in `mkdocs.yml`), and until then
+the same chapters are at http://127.0.0.1:8000/ after `make serve`.
 """)
 
 md("""
@@ -245,8 +248,8 @@ An **epoch** is one pass over all the training images, in batches of 64,
 shuffled anew each epoch. One epoch is the step above in a loop over
 `batches`; measuring is a forward pass inside `no_grad()`, which records no
 graph because measuring needs no gradients. These two functions are
-`chainrule.train`'s, and every later chapter calls them instead of writing
-the loop again:
+`chainrule.train`'s, and the later chapters call them rather than write the
+loop out again:
 """)
 
 md(included("train_epoch", "evaluate"))
