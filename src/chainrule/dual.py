@@ -1,7 +1,9 @@
 """`Dual`: forward-mode automatic differentiation with dual numbers.
 
 A dual number ``a + a' * eps`` with ``eps**2 = 0`` carries a value and its
-derivative along one chosen direction. Arithmetic on dual numbers *is* the
+derivative along one chosen direction. ``eps`` is not a small real number
+(no real number but 0 squares to 0): it is a new symbol defined by that
+rule, as ``i`` is defined by ``i**2 = -1``. Arithmetic on dual numbers *is* the
 chain rule: ``f(a + a' eps) = f(a) + f'(a) a' eps``. One forward pass gives
 the derivative of every output with respect to one input; reverse mode
 (`Value.backward`) gives the derivative of one output with respect to every
