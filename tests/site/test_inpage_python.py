@@ -139,10 +139,31 @@ def open_all_details(page) -> None:  # type: ignore[no-untyped-def]
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
 
 
+def reveal(page, step: int) -> None:  # type: ignore[no-untyped-def]
+    """Show the block of `step` as a reader would: open the collapsible blocks
+    around it and select the content tab it is in."""
+    page.evaluate(
+        """step => {
+          const block = document.querySelector(`[data-inpage-step="${step}"]`);
+          for (let node = block; node; node = node.parentElement) {
+            if (node.tagName === "DETAILS") node.open = true;
+            const tab = node.parentElement;
+            if (tab && tab.classList.contains("tabbed-content")) {
+              const index = [...tab.children].indexOf(node);
+              const labels = tab.parentElement.querySelectorAll(":scope > .tabbed-labels > label");
+              if (labels[index]) labels[index].click();
+            }
+          }
+        }""",
+        step,
+    )
+
+
 def run_block(page, step: int, timeout: float = RUN_TIMEOUT_MS) -> dict:  # type: ignore[no-untyped-def]
     """Press Run under the block of `step`; wait for the outcome."""
     output = page.locator(f'.inpage-output[data-inpage-for="{step}"]')
     toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
+    reveal(page, step)
     toolbar.get_by_role("button", name=re.compile(r"^Run code block")).click()
     output.and_(page.locator("[data-state]")).wait_for(timeout=timeout)
     return {

@@ -1,0 +1,83 @@
+"""Every chapter as a notebook (hooks/notebooks.py): each chapter page of the
+built site links its .ipynb; each notebook is valid nbformat 4, keeps the
+page's code in order, links to the hosted site rather than to relative
+paths, and its code cells run top to bottom in a fresh interpreter with only
+chainrule installed (the PyTorch chapter in the project's environment, as
+in test_code_blocks)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.site.pages import DOCS, fences
+from tests.site.test_code_blocks import NEEDS_MORE_THAN_CHAINRULE
+
+CHAPTERS = sorted(
+    path.relative_to(DOCS).as_posix()
+    for part in ("part1", "part2", "part3")
+    for path in (DOCS / part).glob("*.md")
+)
+DOWNLOAD = re.compile(r'<a href="([^"]+\.ipynb)" download="[^"]+">Download as notebook</a>')
+LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
+
+
+def _notebook_of(site_dir: Path, chapter: str) -> Path:
+    """The notebook the chapter's built page links to."""
+    page = site_dir / Path(chapter).with_suffix("") / "index.html"
+    if chapter.endswith("index.md"):
+        page = site_dir / Path(chapter).parent / "index.html"
+    found = DOWNLOAD.search(page.read_text(encoding="utf-8"))
+    assert found, f"{chapter}: no 'Download as notebook' link on the page"
+    notebook = page.parent / found.group(1)
+    assert notebook.is_file(), f"{chapter}: the link points to a missing {found.group(1)}"
+    return notebook
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_notebook_is_valid_and_runs(
+    chapter: str, site_dir: Path, reader_python: Path, tmp_path: Path
+) -> None:
+    notebook = nbformat.read(_notebook_of(site_dir, chapter), as_version=4)
+    nbformat.validate(notebook)
+
+    code_cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    tested = [f.content.rstrip("\n") for f in fences(DOCS / chapter) if f.is_tested]
+    assert code_cells == tested, f"{chapter}: the notebook's code is not the page's, in order"
+
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in LINK_TARGET.findall(cell.source):
+            assert re.match(r"^(https?://|mailto:)", target), (
+                f"{chapter}: a relative link {target!r} in the notebook"
+            )
+
+    if not code_cells:
+        return
+    python = sys.executable if chapter in NEEDS_MORE_THAN_CHAINRULE else str(reader_python)
+    script = tmp_path / "notebook.py"
+    script.write_text("\n\n".join(code_cells) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [python, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    assert result.returncode == 0, f"{chapter}:\n{result.stderr[-2000:]}"
+
+
+def test_the_digits_notebook_keeps_its_own_download(site_dir: Path) -> None:
+    page = site_dir / "part3" / "training-on-digits" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    assert "Download as notebook" not in html
+    assert (page.parent / "training-on-digits.ipynb").is_file()
+
