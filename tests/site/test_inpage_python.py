@@ -35,17 +35,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.pages import DOCS, PYTHON_LANGUAGES, ROOT, fences, html_code_blocks
+from tests.site.pages import (
+    DOCS,
+    PYTHON_LANGUAGES,
+    ROOT,
+    fences,
+    html_code_blocks,
+    source_of,
+)
 
 sys.path.insert(0, str(ROOT / "hooks"))
 from blocks import runs_in_the_browser  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
-PART_PAGES = sorted(
-    path.relative_to(DOCS).with_suffix("").as_posix()
+PART_PAGES = sorted(  # as URL paths: "part1/chain-rule", "part2" (the part's index)
+    path.relative_to(DOCS).with_suffix("").as_posix().removesuffix("/index")
     for part in ("part1", "part2")
     for path in (DOCS / part).glob("*.md")
-    if path.name != "index.md"
 )
 PROGRAM = re.compile(
     r'<script type="application/json" id="inpage-python">(.*?)</script>', re.DOTALL
@@ -203,20 +209,20 @@ def test_buttons_go_on_the_right_blocks(site_dir: Path) -> None:
         relative = page.parent.relative_to(site_dir).as_posix()
         html = page.read_text(encoding="utf-8")
         steps, marked = program_of(html)
-        in_parts_1_2 = relative.startswith(("part1/", "part2/"))
+        in_parts_1_2 = (relative + "/").startswith(("part1/", "part2/"))
         if not in_parts_1_2:
             assert not marked, f"{relative}: Run buttons outside Parts I-II"
             continue
         marked_codes = {steps[index]["code"] for index in marked}
         marked_total += len(marked)
-        titled = [
-            b.code for b in html_code_blocks(page) if b.language in PYTHON_LANGUAGES and b.title
-        ]
-        assert not marked_codes & set(titled), f"{relative}: a titled excerpt got a Run button"
-        plain = [
+        shown = [b for b in html_code_blocks(page) if b.language in PYTHON_LANGUAGES]
+        titled = {b.code for b in shown if b.title}
+        assert not marked_codes & titled, f"{relative}: a titled excerpt got a Run button"
+        plain = [  # the page's plain (not continuation) fences, as the HTML shows them
             fence.content
-            for fence in fences(DOCS / f"{relative}.md")
-            if fence.is_tested and fence.shows_source and "continuation" not in fence.words
+            for fence in fences(source_of(page, site_dir))
+            if fence.is_tested and "continuation" not in fence.words
+            and fence.content in {b.code for b in shown if not b.title}
         ]
         for code in plain:
             if runs_in_the_browser(code):
