@@ -34,11 +34,56 @@ class _Stream:
 
 _namespace = {}
 
+
+def _dismantle(namespace):
+    """Break the graphs a namespace holds before it is dropped.
+
+    Freeing a 100,000-node chain of Values frees each node from inside its
+    child's free, one C call deeper per node: CPython survives that, but
+    under WebAssembly it overflows the browser's stack and Pyodide dies. So,
+    without recursion, empty the tuples, lists, sets and dicts held by
+    instances of the classes the reader's code or chainrule defines; then
+    each node is freed on its own."""
+    stack, seen = list(namespace.values()), set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, (type, type(sys))) or callable(item):
+            continue
+        seen.add(id(item))
+        if isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+            continue
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            continue
+        owner = getattr(type(item), "__module__", "") or ""
+        if owner != "__main__" and not owner.startswith("chainrule"):
+            continue
+        names = list(getattr(item, "__dict__", {}))
+        for klass in type(item).__mro__:
+            slots = klass.__dict__.get("__slots__", ())
+            names += [slots] if isinstance(slots, str) else list(slots)
+        for name in names:
+            try:
+                value = getattr(item, name)
+            except AttributeError:
+                continue
+            if isinstance(value, (list, tuple, set, frozenset, dict)):
+                stack.extend(value.values() if isinstance(value, dict) else value)
+                try:
+                    setattr(item, name, type(value)())
+                except (AttributeError, TypeError):
+                    pass
+            elif hasattr(value, "__dict__") or hasattr(type(value), "__slots__"):
+                stack.append(value)
+
+
 def _run(codes, first, emit_out, emit_err):
     """Run codes[first:] in the current namespace (a fresh one if first == 0);
     only the last prints. Returns (index of the failing code or -1, error)."""
     global _namespace
     if first == 0:
+        _dismantle(_namespace)
         _namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     quiet = _Stream(lambda text: None)
     for index in range(first, len(codes)):
@@ -102,6 +147,7 @@ function run(message) {
   const err = makeEmitter(id, "stderr");
   let failedStep = -1;
   let error = "";
+  let fatal = false;
   try {
     const codes = pyodide.toPy(chain);
     const result = runner(codes, first, out.emit, err.emit);
@@ -109,14 +155,17 @@ function run(message) {
     result.destroy();
     codes.destroy();
   } catch (jsError) {
+    // Not a Python exception: Pyodide itself failed (the browser's stack
+    // overflowed, say), and this worker cannot run Python any more.
     failedStep = chain.length - 1;
     error = String(jsError);
+    fatal = true;
   }
   out.flush();
   err.flush();
   done = failedStep === -1 ? chain.slice() : [];
   postMessage({
-    type: "done", id, ok: failedStep === -1, error, failedStep,
+    type: "done", id, ok: failedStep === -1, error, failedStep, fatal,
     ranFrom: first, seconds: (performance.now() - started) / 1000,
   });
 }

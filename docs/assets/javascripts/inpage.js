@@ -297,6 +297,13 @@
         output.classList.add("inpage-failed");
       } else if (result.ok) {
         status.textContent = `Ran in ${seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(1)} s`}.`;
+      } else if (result.fatal) {
+        stopWorker();
+        status.textContent = "Python in the page crashed (it restarts on the next Run). " +
+          "A very deep graph, freed at once, can overflow the browser's stack where " +
+          "CPython copes: run this block in Python on your machine or in the chapter's notebook.";
+        stderr.textContent = state.stderr + result.error;
+        output.classList.add("inpage-failed");
       } else {
         const at = first + result.failedStep;
         const where = at === index ? "" : ` in block ${numberOf(at)} above, which this one continues`;
