@@ -1,4 +1,4 @@
-"""What PyTorch does on a second backward through the same graph, as the Pitfalls page says.
+"""Part II's claims about PyTorch: a second backward (Pitfalls), ReLU at 0 (Gradient checking).
 
 The page's own blocks run with only chainrule installed, so the claims about
 PyTorch are checked here, where PyTorch is installed, and the page shows this
@@ -63,3 +63,11 @@ def test_pytorch_keeps_no_grad_on_interior_nodes() -> None:
 
 def test_chainrule_doubles_on_a_second_backward() -> None:
     assert chainrule_twice() == [12.0, -8.0, -4.0, 8.0]
+
+
+def test_pytorch_relu_takes_slope_zero_at_the_kink_as_chainrule() -> None:
+    a = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    torch.relu(a).backward()
+    ours = Value(0.0)
+    ours.relu().backward()
+    assert a.grad.item() == ours.grad == 0.0
