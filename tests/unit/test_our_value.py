@@ -178,3 +178,25 @@ def test_draw_takes_chainrule_values_too() -> None:
     a = chainrule.Value(2.0, label="a")
     y = a * a
     assert draw(y).count('v0 -- "2" --> v1op') == 2
+
+
+def test_building_value_shows_every_line_of_the_engine() -> None:
+    """The home page promises the reader writes every line of this engine: each
+    line of the module, from the class to the end, sits in a snippet section
+    that docs/part2/building-value.md includes."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "src/chainrule/our_value.py").read_text(encoding="utf-8").splitlines()
+    page = (root / "docs/part2/building-value.md").read_text(encoding="utf-8")
+    included = set(re.findall(r'--8<-- "src/chainrule/our_value.py:(\w+)"', page))
+    start = next(i for i, line in enumerate(source) if "[start:class]" in line)
+    open_section = None
+    for number, line in enumerate(source[start:], start=start + 1):
+        marker = re.search(r"--8<-- \[(start|end):(\w+)\]", line)
+        if marker:
+            open_section = marker.group(2) if marker.group(1) == "start" else None
+            continue
+        if line.strip():
+            assert open_section in included, f"our_value.py:{number} is not shown: {line!r}"
