@@ -17,9 +17,22 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._checks import flag, real
 from chainrule.tensor import Tensor, _lift, _result
 
-__all__ = ["cross_entropy", "linear", "log_softmax", "mse_loss", "relu", "softmax"]
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
 
 
 def _tensor(x: Any, name: str) -> Tensor:
@@ -62,22 +75,36 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 # --8<-- [end:log_softmax]
 
 
-def _class_indices(targets: Any, logits: np.ndarray) -> np.ndarray:
-    """Check `targets` against `logits` (n, C): n integers, each in 0..C-1."""
+def _class_indices(targets: Any, logits: np.ndarray, op: str = "cross_entropy") -> np.ndarray:
+    """Check `targets` against `logits` (n, C): n integers, each in 0..C-1.
+
+    Integers in any form are welcome: a list, an integer array, or a Tensor,
+    which always stores floats (so Tensor([2, 0]) holds 2.0 and 0.0). A
+    value that is not a whole number, such as 2.5, is refused.
+    """
     t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if t.dtype.kind == "f" and np.all(np.isfinite(t)) and np.all(t == np.round(t)):
+        t = t.astype(np.intp)  # whole numbers stored as floats
     if t.dtype.kind not in "iu":
+        kind = "whole numbers" if t.dtype.kind == "f" else "numbers"
         raise TypeError(
-            f"cross_entropy needs integer class indices as targets, got dtype {t.dtype}"
+            f"{op} needs integer class indices as targets, got dtype {t.dtype} "
+            f"(not all {kind}): {np.ravel(t)[:5]!r}"
         )
     if logits.ndim != 2 or t.shape != logits.shape[:1]:
         raise ValueError(
-            f"cross_entropy needs logits (n, classes) and targets (n,), "
+            f"{op} needs logits (n, classes) and targets (n,), "
             f"got logits {logits.shape} and targets {t.shape}"
         )
-    if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
+    if logits.shape[0] == 0:
+        raise ValueError(
+            f"{op}: the batch is empty (logits of shape {logits.shape}); "
+            "a mean over no samples is undefined"
+        )
+    if t.min() < 0 or t.max() >= logits.shape[1]:
         bad = int(np.flatnonzero((t < 0) | (t >= logits.shape[1]))[0])
         raise ValueError(
-            f"cross_entropy: target {int(t[bad])} (at index {bad}) is out of range "
+            f"{op}: target {int(t[bad])} (at index {bad}) is out of range "
             f"for {logits.shape[1]} classes (0 to {logits.shape[1] - 1})"
         )
     return t
@@ -133,7 +160,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     matrix form of backpropagation: dx = g @ W.T, dW = x.T @ g, db = sum of g
     over the batch (the bias was broadcast over it).
     """
-    x = x if isinstance(x, Tensor) else _tensor(x, "linear")
+    x, weight = _tensor(x, "linear: x"), _tensor(weight, "linear: weight")
+    bias = None if bias is None else _tensor(bias, "linear: bias")
     a, b = x.data, weight.data
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise ValueError(f"linear: shapes {a.shape} @ {b.shape} do not fit")
@@ -156,3 +184,86 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def relu(x: Tensor) -> Tensor:
     """max(x, 0), elementwise (the same as ``x.relu()``)."""
     return _tensor(x, "relu").relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x), elementwise and stable (the same as ``x.sigmoid()``)."""
+    return _tensor(x, "sigmoid").sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x), elementwise (the same as ``x.tanh()``)."""
+    return _tensor(x, "tanh").tanh()
+
+
+def nll_loss(log_probs: Tensor, targets: Any) -> Tensor:
+    """Mean over the batch of -log_probs[i, targets[i]] (negative log-likelihood).
+
+    `log_probs` (n, classes) are log-probabilities, such as `log_softmax`
+    gives: ``cross_entropy(z, t)`` equals ``nll_loss(log_softmax(z), t)``.
+    Only the picked entries have a gradient: -1/n each.
+    """
+    x = _tensor(log_probs, "nll_loss")
+    z = x.data
+    t = _class_indices(targets, z, "nll_loss")
+    n = z.shape[0]
+    rows = np.arange(n)
+    loss = -z[rows, t].sum() / n
+
+    def rule(g: np.ndarray) -> np.ndarray:
+        grad = np.zeros_like(z)
+        grad[rows, t] = -float(g) / n
+        return grad
+
+    return _result(loss, "nll_loss", (x, rule))
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, targets: Any) -> Tensor:
+    """Mean of -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], from logits z.
+
+    Written as max(z, 0) - z y + log(1 + e^-|z|), which equals it and never
+    takes exp of a positive number or log of 0: a logit of ±1000 gives a
+    finite loss (1000 for a confident wrong answer). The gradient with
+    respect to z is (sigmoid(z) - y) / count, the binary ``p - y``; with
+    respect to the targets it is -z / count.
+    """
+    z_tensor = _tensor(logits, "binary_cross_entropy_with_logits")
+    y_tensor = _lift(targets, z_tensor)
+    z, y = z_tensor.data, y_tensor.data
+    if z.shape != y.shape:
+        raise ValueError(
+            "binary_cross_entropy_with_logits needs targets of the logits' shape, "
+            f"got logits {z.shape} and targets {y.shape}"
+        )
+    if z.size == 0:
+        raise ValueError("binary_cross_entropy_with_logits: empty input; its mean is undefined")
+    count = z.size
+    e = np.exp(-np.abs(z))
+    loss = (np.maximum(z, 0) - z * y + np.log1p(e)).sum() / count
+    p = np.where(z >= 0, 1 / (1 + e), e / (1 + e))  # sigmoid(z), stable
+    return _result(
+        loss,
+        "bce_with_logits",
+        (z_tensor, lambda g: (p - y) * (float(g) / count)),
+        (y_tensor, lambda g: -z * (float(g) / count)),
+    )
+
+
+def dropout(
+    x: Tensor, p: float = 0.5, training: bool = True,
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
+    """Zero each element with probability `p`, scale the survivors by 1 / (1 - p).
+
+    The scaling keeps the expected value of every element unchanged, so
+    nothing needs rescaling at evaluation time, when (``training=False``) the
+    input passes through untouched. The gradient flows through the
+    survivors, scaled the same way. `rng` (a generator or seed) fixes the mask.
+    """
+    x = _tensor(x, "dropout")
+    p = real(p, "p", "dropout", low=0.0, high=1.0)
+    if not flag(training, "training", "dropout") or p == 0.0:
+        return x
+    keep = np.random.default_rng(rng).random(x.shape) >= p
+    scale = (keep / (1.0 - p) if p < 1.0 else np.zeros(x.shape)).astype(x.dtype)
+    return _result(x.data * scale, "dropout", (x, lambda g: g * scale))

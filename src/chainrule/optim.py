@@ -11,29 +11,42 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from chainrule._checks import real
 from chainrule.tensor import Tensor
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 
 
 class Optimizer:
-    """What every optimizer shares: the parameter list and `zero_grad`."""
+    """What every optimizer shares: the parameter list, `zero_grad`, and the
+    checks that make a step all or nothing."""
 
     def __init__(self, params: Iterable[Tensor], lr: float) -> None:
+        name = type(self).__name__
+        if isinstance(params, Tensor):
+            raise TypeError(f"{name} needs an iterable of Tensors such as model.parameters()")
         self.params = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError(f"{name} got an empty parameter list")
         for p in self.params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"{type(self).__name__} needs Tensors, got {type(p).__name__}")
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: learning rate must be > 0, got {lr!r}")
-        self.lr = lr
+                raise TypeError(f"{name} needs Tensors, got {type(p).__name__}")
+        self.lr = real(lr, "lr (the learning rate)", name, low=0.0, low_open=True)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to None before the next backward pass."""
         for p in self.params:
             p.grad = None
+
+    def _check_gradients(self) -> None:
+        """Every gradient has its parameter's shape, checked before anything moves:
+        a step that raises changes no parameter and no optimizer state."""
+        for i, p in enumerate(self.params):
+            if p.grad is not None and np.shape(p.grad) != p.data.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.step: parameter {i} has shape {p.data.shape} "
+                    f"but its .grad has shape {np.shape(p.grad)}"
+                )
 
     def step(self) -> None:
         raise NotImplementedError
@@ -55,17 +68,14 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(
-                f"SGD: momentum and weight_decay must be >= 0, got {momentum} and {weight_decay}"
-            )
-        self.momentum = momentum
-        self.weight_decay = weight_decay
+        self.momentum = real(momentum, "momentum", "SGD", low=0.0, high=1.0, high_open=True)
+        self.weight_decay = real(weight_decay, "weight_decay", "SGD", low=0.0)
         self.velocity: list[np.ndarray | None] = [None] * len(self.params)
 
     # --8<-- [start:sgd_step]
     def step(self) -> None:
         """p <- p - lr * g, with g the gradient (plus decay, through momentum)."""
+        self._check_gradients()  # all or nothing: no parameter moves if one is wrong
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
@@ -103,11 +113,10 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
-            raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
-        self.betas = betas
-        self.eps = eps
-        self.weight_decay = weight_decay
+        name = type(self).__name__
+        self.betas = _betas(betas, name)
+        self.eps = real(eps, "eps", name, low=0.0, low_open=True)
+        self.weight_decay = real(weight_decay, "weight_decay", name, low=0.0)
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.s = [np.zeros_like(p.data) for p in self.params]
@@ -115,6 +124,7 @@ class Adam(Optimizer):
     # --8<-- [start:adam_step]
     def step(self) -> None:
         """One Adam step for every parameter that has a gradient."""
+        self._check_gradients()  # all or nothing: t and m, v change only if all fit
         beta1, beta2 = self.betas
         self.t += 1
         correction1 = 1 - beta1**self.t
@@ -133,3 +143,47 @@ class Adam(Optimizer):
             s_hat = s / correction2
             p.data -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
     # --8<-- [end:adam_step]
+
+
+class AdamW(Adam):
+    """Adam with *decoupled* weight decay (Loshchilov and Hutter), as ``torch.optim.AdamW``.
+
+    Adam's weight decay is added to the gradient, so it is divided by
+    sqrt(v_hat) like the gradient is, and large weights with large gradients
+    are barely decayed. AdamW instead shrinks every weight by ``lr *
+    weight_decay * p`` directly, then takes the Adam step without decay.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def step(self) -> None:
+        """Shrink each weight that has a gradient, then an Adam step without decay."""
+        self._check_gradients()
+        decay, self.weight_decay = self.weight_decay, 0.0
+        try:
+            for p in self.params:
+                if p.grad is not None:
+                    p.data *= 1 - self.lr * decay
+            super().step()
+        finally:
+            self.weight_decay = decay
+
+
+def _betas(betas: object, owner: str) -> tuple[float, float]:
+    """Adam's (beta1, beta2): two numbers, each in [0, 1)."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r:.40}")
+    beta1, beta2 = betas  # type: ignore[misc]
+    pair = (
+        real(beta1, "betas[0]", owner, low=0.0, high=1.0, high_open=True),
+        real(beta2, "betas[1]", owner, low=0.0, high=1.0, high_open=True),
+    )
+    return pair

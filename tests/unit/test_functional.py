@@ -85,9 +85,24 @@ def test_cross_entropy_target_out_of_range_is_named(targets, culprit, index) -> 
         F.cross_entropy(Tensor(np.zeros((2, 3))), targets)
 
 
-def test_cross_entropy_needs_integer_targets() -> None:
+def test_cross_entropy_needs_whole_number_targets() -> None:
     with pytest.raises(TypeError, match="integer class indices.*float64"):
-        F.cross_entropy(Tensor(np.zeros((2, 3))), [0.0, 1.0])
+        F.cross_entropy(Tensor(np.zeros((2, 3))), [0.0, 1.5])
+
+
+@pytest.mark.parametrize(
+    "targets", [[2, 0], np.array([2, 0]), Tensor([2, 0]), np.array([2.0, 0.0])],
+    ids=["list", "int array", "Tensor", "float array"],
+)
+def test_cross_entropy_takes_integer_targets_in_any_form(targets) -> None:
+    logits = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]])
+    expected = F.cross_entropy(Tensor(logits), np.array([2, 0])).item()
+    assert F.cross_entropy(Tensor(logits), targets).item() == expected
+
+
+def test_cross_entropy_on_an_empty_batch_is_refused() -> None:
+    with pytest.raises(ValueError, match="batch is empty"):
+        F.cross_entropy(Tensor(np.zeros((0, 3))), [])
 
 
 def test_cross_entropy_shapes_are_named() -> None:
