@@ -93,7 +93,26 @@ def tensor_markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {"scalar": scalar_markdown, "tensor": tensor_markdown}
+def conv_markdown(r: dict[str, Any]) -> str:
+    """The convolution chapter's CNN, chainrule against PyTorch, as a Markdown table."""
+    machine = r["machine"]
+    lines = [
+        f"*{r['task']}, {r['train_size']:,} training images; numpy {machine['numpy']}, "
+        f"PyTorch {machine['torch']}, {machine['cores']} cores ({machine['cpu']}); "
+        f"best of {r['rounds']} interleaved rounds on {r['date']}; measured by `{r['command']}`.*",
+        "",
+        "| one epoch | chainrule ms | PyTorch 1 thread ms | chainrule / PyTorch |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for dtype, row in r["dtypes"].items():
+        c = row["contenders"]
+        lines.append(f"| {dtype} | {c['chainrule']['best_ms']:.1f} | "
+                     f"{c['PyTorch, 1 thread']['best_ms']:.1f} | "
+                     f"{row['chainrule_over_pytorch']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"scalar": scalar_markdown, "tensor": tensor_markdown, "conv": conv_markdown}
 
 
 def render() -> None:
@@ -105,11 +124,13 @@ def render() -> None:
 
 def measure() -> None:
     sys.path.insert(0, str(HERE))
+    import bench_conv
     import bench_scalar
     import bench_tensor
 
     bench_scalar.main()
     bench_tensor.main()
+    bench_conv.main()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from chainrule.tensor import Tensor, _result
 
 __all__ = [
     "Conv2d",
+    "digits_cnn",
     "Flatten",
     "MaxPool2d",
     "add_windows",
@@ -255,3 +256,22 @@ class Flatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.reshape(x.shape[0], -1)
+
+
+# --8<-- [start:digits_cnn]
+def digits_cnn(rng: np.random.Generator | int | None = None, dtype: Any = np.float64) -> Module:
+    """The convolution chapter's network for 8x8 digits, input (N, 1, 8, 8).
+
+    Two 3x3 convolutions (padding 1 keeps the size), each followed by ReLU
+    and a 2x2 max-pool: 1 x 8 x 8 -> 16 x 4 x 4 -> 32 x 2 x 2; then a linear
+    layer from those 128 numbers to the 10 logits.
+    """
+    from chainrule.nn import Linear, ReLU, Sequential
+
+    rng = np.random.default_rng(rng)
+    return Sequential(
+        Conv2d(1, 16, 3, padding=1, rng=rng, dtype=dtype), ReLU(), MaxPool2d(2),
+        Conv2d(16, 32, 3, padding=1, rng=rng, dtype=dtype), ReLU(), MaxPool2d(2),
+        Flatten(), Linear(32 * 2 * 2, 10, rng=rng, dtype=dtype),
+    )
+# --8<-- [end:digits_cnn]

@@ -199,3 +199,14 @@ def test_max_pool2d_tie_goes_to_the_first_like_pytorch():
     max_pool2d(ours, 2).sum().backward()
     torch.nn.functional.max_pool2d(theirs, 2).sum().backward()
     assert ours.grad.tolist() == theirs.grad.tolist() == [[[[1.0, 0.0], [0.0, 0.0]]]]
+
+
+def test_digits_cnn_shapes_and_size():
+    from chainrule.conv import digits_cnn
+
+    model = digits_cnn(rng=0)
+    assert model(np.zeros((3, 1, 8, 8))).shape == (3, 10)
+    assert sum(p.size for p in model.parameters()) == 6090
+    again = digits_cnn(rng=0)
+    assert all(np.array_equal(a.data, b.data)
+               for a, b in zip(model.parameters(), again.parameters(), strict=True))
