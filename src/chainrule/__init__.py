@@ -17,11 +17,11 @@ from chainrule.function import Function
 from chainrule.scalar import Value
 
 if TYPE_CHECKING:
-    from chainrule import functional, nn, optim, train
+    from chainrule import conv, functional, nn, optim, train
     from chainrule.tensor import Tensor
 
 __all__ = [
-    "Dual", "Function", "Tensor", "Value", "cat", "functional", "nn", "no_grad", "optim",
+    "Dual", "Function", "Tensor", "Value", "cat", "conv", "functional", "nn", "no_grad", "optim",
     "rand", "randn", "stack", "train", "where",
 ]
 __version__ = "0.1.0"
@@ -34,6 +34,7 @@ _NUMPY_BACKED = {
     "randn": ("chainrule.tensor", "randn"),
     "rand": ("chainrule.tensor", "rand"),
     "no_grad": ("chainrule.tensor", "no_grad"),
+    "conv": ("chainrule.conv", None),
     "functional": ("chainrule.functional", None),
     "nn": ("chainrule.nn", None),
     "optim": ("chainrule.optim", None),
