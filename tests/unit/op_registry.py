@@ -1,0 +1,428 @@
+"""The registry of operations: one row per op of each engine drives the op tests.
+
+Modelled on PyTorch's OpInfo and minitorch's ``testing.py``. A row says
+
+- how to apply the op to engine objects (`apply`), and to torch tensors
+  (`torch`, when the spelling differs: ``axis=`` is ``dim=`` there);
+- a reference forward written with `math` or numpy (`reference`);
+- its input domain: one interval per argument for `Value`, shapes and a
+  domain name for `Tensor` (see `DOMAINS`);
+- its error inputs: calls that must raise, with the exception and message.
+
+`test_op_registry.py` then checks, for every row, the forward against the
+reference, the gradient against central differences (`chainrule.gradcheck`)
+and against PyTorch in float64, and that every error input raises. Adding an
+op means adding one row here.
+
+The scalar rows wrap the table of `tests.helpers` (which the forward-mode
+`Dual` tests share), adding the error inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import chainrule.functional as F
+from chainrule import Tensor, Value
+from chainrule.tensor import cat, stack, where
+from tests.helpers import OPS as SCALAR_TABLE
+
+
+@dataclass(frozen=True)
+class ErrorInput:
+    """A call that must raise `error` with a message matching `match`."""
+
+    call: Callable[[], Any]
+    error: type[BaseException]
+    match: str
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """One operation of one engine: how to call it, what it should give, how it fails."""
+
+    name: str
+    engine: str  # "value" or "tensor"
+    apply: Callable[..., Any]
+    reference: Callable[..., Any]
+    domain: tuple[Any, ...]  # value: one interval per argument; tensor: shapes
+    kind: str = "real"  # tensor: a key of DOMAINS
+    torch: Callable[..., Any] | None = None  # None: `apply` works on torch tensors as is
+    errors: tuple[ErrorInput, ...] = ()
+    kinks: tuple[float, ...] = ()
+    elementwise: bool = False  # a unary elementwise op: also checked on [-1000, 1000]
+
+    @property
+    def id(self) -> str:
+        return f"{self.engine}:{self.name}"
+
+    def __repr__(self) -> str:
+        return self.id
+
+
+# Tensor domains: how to draw each input.
+DOMAINS: dict[str, Callable[[tuple[int, ...], np.random.Generator], np.ndarray]] = {
+    "real": lambda shape, rng: rng.uniform(-2.0, 2.0, size=shape),
+    "positive": lambda shape, rng: rng.uniform(0.5, 2.0, size=shape),
+    # well-separated values: no ties for max, min, sorting-like ops
+    "distinct": lambda shape, rng: (
+        rng.permutation(np.arange(int(np.prod(shape)), dtype=float)).reshape(shape) * 0.3 - 1.0
+    ),
+    # away from a kink at 0 (relu, abs) and from clamp's ends at +-0.5
+    "nonzero": lambda shape, rng: (
+        rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.6, 1.5, size=shape)
+    ),
+}
+
+
+def draw_inputs(op: OpInfo, rng: np.random.Generator) -> list[np.ndarray]:
+    return [DOMAINS[op.kind](shape, rng) for shape in op.domain]
+
+
+# ----------------------------------------------------------------------------- scalar rows
+def _value_errors(name: str) -> tuple[ErrorInput, ...]:
+    """The scalar engine's error inputs, by op name."""
+    bad_operand = ErrorInput(lambda: Value(1.0) + "2", TypeError, r"\+ with a Value: str")
+    table: dict[str, tuple[ErrorInput, ...]] = {
+        "add": (bad_operand, ErrorInput(lambda: Value(1.0) + None, TypeError, "NoneType")),
+        "radd": (ErrorInput(lambda: [1.0] + Value(1.0), TypeError, "list"),),
+        "sub": (ErrorInput(lambda: Value(1.0) - True, TypeError, "bool"),),
+        "rsub": (ErrorInput(lambda: 1j - Value(1.0), TypeError, "complex"),),
+        "mul": (ErrorInput(lambda: Value(1.0) * "3", TypeError, "str"),),
+        "truediv": (
+            ErrorInput(lambda: Value(1.0) / Value(0.0), ZeroDivisionError, r"1.0 / 0.0"),
+        ),
+        "rtruediv": (ErrorInput(lambda: 2.5 / Value(0.0), ZeroDivisionError, r"2.5 / 0.0"),),
+        "sqrt": (ErrorInput(lambda: Value(-1.0) ** 0.5, ValueError, r"negative base -1.0"),),
+        "pow_negative": (
+            ErrorInput(lambda: Value(0.0) ** -1.5, ZeroDivisionError, "negative power"),
+        ),
+        "pow_value": (
+            ErrorInput(lambda: Value(-2.0) ** Value(2.0), ValueError, "negative base -2.0"),
+        ),
+        "rpow": (ErrorInput(lambda: (-2.0) ** Value(0.5), ValueError, "negative base"),),
+        "exp": (ErrorInput(lambda: Value(1000.0).exp(), OverflowError, r"exp\(1000.0\)"),),
+        "log": (
+            ErrorInput(lambda: Value(0.0).log(), ValueError, r"log\(0.0\)"),
+            ErrorInput(lambda: Value(-1.5).log(), ValueError, r"log\(-1.5\)"),
+        ),
+        "square": (ErrorInput(lambda: Value(1e200) ** 2, OverflowError, "overflows"),),
+    }
+    return table.get(name, ())
+
+
+_VALUE_ELEMENTWISE = {"exp", "log", "tanh", "relu", "sigmoid", "neg", "square", "sqrt"}
+
+VALUE_OPS: tuple[OpInfo, ...] = tuple(
+    OpInfo(
+        op.name, "value", op.apply, op.reference, op.domain,
+        errors=_value_errors(op.name), kinks=op.kinks,
+        elementwise=op.name in _VALUE_ELEMENTWISE,
+    )
+    for op in SCALAR_TABLE
+)
+
+
+# ----------------------------------------------------------------------------- tensor rows
+S, M, B = (3, 4), (2, 3, 4), (2, 4, 3)
+MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
+
+
+def _t(
+    name: str, apply: Callable[..., Any], reference: Callable[..., Any], shapes: list[tuple],
+    kind: str = "real", torch: Callable[..., Any] | None = None,
+    errors: tuple[ErrorInput, ...] = (), elementwise: bool = False,
+) -> OpInfo:
+    return OpInfo(name, "tensor", apply, reference, tuple(shapes), kind, torch, errors,
+                  elementwise=elementwise)
+
+
+def _softmax(a: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _logsumexp(a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    m = a.max(axis=axis, keepdims=True)
+    out = m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
+    return out if keepdims else (out.reshape(()) if axis is None else np.squeeze(out, axis))
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-a))
+
+
+def _tf() -> Any:  # torch.nn.functional, imported only when a torch column runs
+    import torch.nn.functional as tf
+
+    return tf
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+def _tensor_1d(n: int = 3) -> Tensor:
+    return Tensor(np.arange(float(n)), requires_grad=True)
+
+
+TARGETS = np.array([3, 0, 1])
+DROP_MASK = np.random.default_rng(0).random(S) >= 0.3  # the mask of dropout(rng=0, p=0.3)
+
+TENSOR_OPS: tuple[OpInfo, ...] = (
+    # ------------------------------------------------------------------ arithmetic
+    _t("add", lambda a, b: a + b, np.add, [S, S],
+       errors=(ErrorInput(lambda: Tensor(np.ones(S)) + Tensor(np.ones(M[:2])), ValueError,
+                          r"shapes \(3, 4\) \+ \(2, 3\) do not broadcast"),
+               ErrorInput(lambda: Tensor([1.0]) + "a", TypeError, "Tensor and str"))),
+    _t("add row", lambda a, b: a + b, np.add, [S, (4,)]),
+    _t("add column", lambda a, b: a + b, np.add, [(3, 1), S]),
+    _t("add outer", lambda a, b: a + b, np.add, [(3, 1), (1, 4)]),
+    _t("add 3-D", lambda a, b: a + b, np.add, [M, (3, 1)]),
+    _t("add scalar tensor", lambda a, b: a + b, np.add, [S, ()]),
+    _t("sub", lambda a, b: a - b, np.subtract, [(4,), S],
+       errors=(ErrorInput(lambda: Tensor([True]) - Tensor([1.0]), TypeError, "boolean Tensor"),)),
+    _t("mul", lambda a, b: a * b, np.multiply, [S, S],
+       errors=(ErrorInput(lambda: Tensor([1.0]) * None, TypeError, "NoneType"),)),
+    _t("mul broadcast", lambda a, b: a * b, np.multiply, [M, (1, 4)]),
+    _t("div", lambda a, b: a / b, np.divide, [S, (4,)], "positive"),
+    _t("div broadcast left", lambda a, b: a / b, np.divide, [(3, 1), S], "positive"),
+    _t("pow number", lambda a: a**3, lambda a: a**3, [S]),
+    _t("pow zero", lambda a: a**0, lambda a: a**0, [S]),
+    _t("pow fraction", lambda a: a**0.5, np.sqrt, [S], "positive"),
+    _t("pow negative", lambda a: a**-2, lambda a: a**-2.0, [S], "positive"),
+    _t("pow tensor", lambda a, b: a**b, np.power, [S, (4,)], "positive"),
+    _t("numbers on the left", lambda a: 2.0 - 3.0 / a + 2.0**a + 4 * a,
+       lambda a: 2.0 - 3.0 / a + 2.0**a + 4 * a, [S], "positive"),
+    _t("neg", lambda a: -a, np.negative, [S], elementwise=True),
+    # ------------------------------------------------------------------ matmul
+    _t("matmul 2-D", lambda a, b: a @ b, np.matmul, [(2, 3), (3, 4)],
+       errors=(ErrorInput(lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3))), ValueError,
+                          r"\(2, 3\) @ \(2, 3\) do not fit"),
+               ErrorInput(lambda: Tensor(2.0) @ Tensor(np.ones(2)), ValueError,
+                          "at least one axis"))),
+    _t("matmul 1-D left", lambda a, b: a @ b, np.matmul, [(3,), (3, 4)]),
+    _t("matmul 1-D right", lambda a, b: a @ b, np.matmul, [(2, 3), (3,)]),
+    _t("matmul 1-D both", lambda a, b: a @ b, np.matmul, [(3,), (3,)]),
+    _t("matmul batched", lambda a, b: a @ b, np.matmul, [M, B],
+       errors=(ErrorInput(lambda: Tensor(np.ones((2, 2, 3))) @ Tensor(np.ones((3, 3, 2))),
+                          ValueError, "batch axes"),)),
+    _t("matmul batch broadcast", lambda a, b: a @ b, np.matmul, [(2, 1, 3, 4), (5, 4, 2)]),
+    _t("matmul batched by matrix", lambda a, b: a @ b, np.matmul, [M, (4, 2)]),
+    _t("matmul vector by batch", lambda a, b: a @ b, np.matmul, [(3,), (2, 3, 4)]),
+    _t("rmatmul array", lambda b: np.ones((2, 3)) @ b, lambda b: np.ones((2, 3)) @ b, [(3, 4)],
+       torch=lambda b: _torch().ones(2, 3, dtype=b.dtype) @ b),
+    # ------------------------------------------------------------------ reductions
+    _t("sum all", lambda a: a.sum(), np.sum, [M]),
+    _t("sum axis", lambda a: a.sum(axis=1), lambda a: a.sum(axis=1), [M],
+       torch=lambda a: a.sum(dim=1)),
+    _t("sum axes keepdims", lambda a: a.sum(axis=(0, 2), keepdims=True),
+       lambda a: a.sum(axis=(0, 2), keepdims=True), [M],
+       torch=lambda a: a.sum(dim=(0, 2), keepdim=True)),
+    _t("mean all", lambda a: a.mean(), np.mean, [M]),
+    _t("mean axes", lambda a: a.mean(axis=(1, 2)), lambda a: a.mean(axis=(1, 2)), [M],
+       torch=lambda a: a.mean(dim=(1, 2))),
+    _t("max all", lambda a: a.max(), np.max, [S], "distinct", torch=lambda a: a.amax()),
+    _t("max axis", lambda a: a.max(axis=1), lambda a: a.max(axis=1), [M], "distinct",
+       torch=lambda a: a.amax(dim=1)),
+    _t("min all", lambda a: a.min(), np.min, [S], "distinct", torch=lambda a: a.amin()),
+    _t("min axis keepdims", lambda a: a.min(axis=0, keepdims=True),
+       lambda a: a.min(axis=0, keepdims=True), [S], "distinct",
+       torch=lambda a: a.amin(dim=0, keepdim=True)),
+    _t("logsumexp all", lambda a: a.logsumexp(), _logsumexp, [S],
+       torch=lambda a: a.logsumexp(dim=(0, 1))),
+    _t("logsumexp axis", lambda a: a.logsumexp(axis=1), lambda a: _logsumexp(a, 1), [M],
+       torch=lambda a: a.logsumexp(dim=1)),
+    _t("logsumexp of 1000s", lambda a: (a * 1000).logsumexp(axis=-1, keepdims=True),
+       lambda a: _logsumexp(a * 1000, -1, True), [S],
+       torch=lambda a: (a * 1000).logsumexp(dim=-1, keepdim=True)),
+    _t("var", lambda a: a.var(), lambda a: a.var(ddof=1), [S]),
+    _t("var axis population", lambda a: a.var(axis=0, correction=0),
+       lambda a: a.var(axis=0), [M], torch=lambda a: a.var(dim=0, correction=0)),
+    _t("std axis", lambda a: a.std(axis=1, keepdims=True),
+       lambda a: a.std(axis=1, ddof=1, keepdims=True), [S],
+       torch=lambda a: a.std(dim=1, keepdim=True)),
+    # ------------------------------------------------------------------ elementwise
+    _t("exp", lambda a: a.exp(), np.exp, [S], elementwise=True),
+    _t("log", lambda a: a.log(), np.log, [S], "positive", elementwise=True),
+    _t("tanh", lambda a: a.tanh(), np.tanh, [S], elementwise=True),
+    _t("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), [S], "nonzero",
+       elementwise=True),
+    _t("sigmoid", lambda a: a.sigmoid(), _sigmoid, [S], elementwise=True),
+    _t("abs", lambda a: a.abs(), np.abs, [S], "nonzero", elementwise=True),
+    _t("sqrt", lambda a: a.sqrt(), np.sqrt, [S], "positive", elementwise=True),
+    _t("clamp", lambda a: a.clamp(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5), [S], "nonzero",
+       torch=lambda a: a.clamp(-0.5, 0.5),
+       errors=(ErrorInput(lambda: Tensor([1.0]).clamp(), ValueError, "min, max or both"),
+               ErrorInput(lambda: Tensor([1.0]).clamp(min="0"), TypeError, "min must be"))),
+    _t("clamp min only", lambda a: a.clamp(min=0.5), lambda a: np.maximum(a, 0.5), [S],
+       "nonzero", torch=lambda a: a.clamp(min=0.5), elementwise=True),
+    _t("maximum", lambda a, b: a.maximum(b), np.maximum, [S, (4,)], "distinct"),
+    _t("minimum", lambda a, b: a.minimum(b), np.minimum, [(3, 1), S], "distinct"),
+    _t("where", lambda a, b: where(MASK, a, b), lambda a, b: np.where(MASK, a, b), [S, (4,)],
+       torch=lambda a, b: _torch().where(_torch().tensor(MASK), a, b),
+       errors=(ErrorInput(lambda: where(np.ones(2), Tensor([1.0, 2.0]), 0.0), TypeError,
+                          "boolean mask"),)),
+    _t("where method", lambda a, b: a.where(MASK, b), lambda a, b: np.where(MASK, a, b),
+       [S, S], torch=lambda a, b: a.where(_torch().tensor(MASK), b)),
+    # ------------------------------------------------------------------ shapes
+    _t("reshape", lambda a: a.reshape(4, 3), lambda a: a.reshape(4, 3), [S],
+       errors=(ErrorInput(lambda: Tensor(np.ones(S)).reshape(5), ValueError, "cannot reshape"),
+               ErrorInput(lambda: Tensor(np.ones(S)).reshape(2.5), TypeError, "integers"))),
+    _t("reshape numpy int", lambda a: a.reshape(np.int64(12)), lambda a: a.reshape(12), [S],
+       torch=lambda a: a.reshape(12)),
+    _t("T", lambda a: a.T, lambda a: a.T, [S]),
+    _t("transpose axes", lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(2, 0, 1), [M],
+       torch=lambda a: a.permute(2, 0, 1),
+       errors=(ErrorInput(lambda: Tensor(np.ones(M)).transpose(0, 1), ValueError,
+                          "not a reordering"),)),
+    _t("squeeze", lambda a: a.squeeze(), np.squeeze, [(3, 1, 4)]),
+    _t("squeeze axis", lambda a: a.squeeze(1), lambda a: np.squeeze(a, 1), [(3, 1, 4)],
+       errors=(ErrorInput(lambda: Tensor(np.ones(S)).squeeze(0), ValueError,
+                          "does not have length 1"),)),
+    _t("unsqueeze", lambda a: a.unsqueeze(-1), lambda a: a[..., None], [S],
+       errors=(ErrorInput(lambda: Tensor(np.ones(S)).unsqueeze(5), ValueError,
+                          "out of range"),)),
+    _t("flatten", lambda a: a.flatten(), np.ravel, [M]),
+    _t("flatten inner", lambda a: a.flatten(1), lambda a: a.reshape(2, 12), [M],
+       errors=(ErrorInput(lambda: Tensor(np.ones(M)).flatten(2, 1), ValueError,
+                          "comes after"),)),
+    _t("cat", lambda a, b: cat([a, b], axis=1), lambda a, b: np.concatenate([a, b], 1),
+       [S, (3, 2)], torch=lambda a, b: _torch().cat([a, b], dim=1),
+       errors=(ErrorInput(lambda: cat([Tensor(np.ones(S)), Tensor(np.ones(M))]), ValueError,
+                          "cannot join"),
+               ErrorInput(lambda: cat([]), ValueError, "at least one"),
+               ErrorInput(lambda: cat(Tensor([1.0])), TypeError, "list or tuple"))),
+    _t("stack", lambda a, b: stack([a, b], axis=-1), lambda a, b: np.stack([a, b], -1),
+       [S, S], torch=lambda a, b: _torch().stack([a, b], dim=-1),
+       errors=(ErrorInput(lambda: stack([Tensor(np.ones(S)), Tensor(np.ones(M))]), ValueError,
+                          "cannot stack"),)),
+    # ------------------------------------------------------------------ indexing
+    _t("index int", lambda a: a[1], lambda a: a[1], [S],
+       errors=(ErrorInput(lambda: Tensor(np.ones(S))[1.0], TypeError, "is a float"),)),
+    _t("slice", lambda a: a[1:, ::2], lambda a: a[1:, ::2], [S]),
+    _t("negative step", lambda a: a[::-1, 1], lambda a: a[::-1, 1], [S],
+       torch=lambda a: a.flip(0)[:, 1]),
+    _t("ellipsis and None", lambda a: a[..., None, 2], lambda a: a[..., None, 2], [M]),
+    _t("fancy with repeats", lambda a: a[[0, 2, 0, 0]], lambda a: a[[0, 2, 0, 0]], [S]),
+    _t("fancy pairs", lambda a: a[np.array([0, 1, 1]), np.array([3, 3, 0])],
+       lambda a: a[np.array([0, 1, 1]), np.array([3, 3, 0])], [S],
+       torch=lambda a: a[[0, 1, 1], [3, 3, 0]]),
+    _t("boolean mask array", lambda a: a[MASK], lambda a: a[MASK], [S],
+       torch=lambda a: a[_torch().tensor(MASK)]),
+    _t("boolean mask Tensor", lambda a: a[Tensor(MASK)], lambda a: a[MASK], [S],
+       torch=lambda a: a[_torch().tensor(MASK)],
+       errors=(ErrorInput(lambda: Tensor(MASK, requires_grad=True), ValueError,
+                          "cannot require grad"),
+               ErrorInput(lambda: Tensor(MASK).exp(), TypeError, "boolean Tensor is a mask"))),
+    _t("tensor index", lambda a: a[Tensor([2, 0])], lambda a: a[[2, 0]], [S],
+       torch=lambda a: a[[2, 0]],
+       errors=(ErrorInput(lambda: Tensor([1.0, 2.0])[Tensor([0.9, 1.7])], TypeError,
+                          "dtype float64 must hold whole numbers"),
+               ErrorInput(lambda: Tensor([1.0, 2.0])[np.array([0.5])], TypeError, "float64"))),
+    # ------------------------------------------------------------------ functional
+    _t("softmax", lambda a: F.softmax(a), _softmax, [S],
+       torch=lambda a: _torch().softmax(a, dim=-1)),
+    _t("softmax axis 0", lambda a: F.softmax(a, axis=0), lambda a: _softmax(a, 0), [S],
+       torch=lambda a: _torch().softmax(a, dim=0)),
+    _t("log_softmax", lambda a: F.log_softmax(a), lambda a: np.log(_softmax(a)), [S],
+       torch=lambda a: _torch().log_softmax(a, dim=-1)),
+    _t("log_softmax of 1e4", lambda a: F.log_softmax(a * 1e4),
+       lambda a: a * 1e4 - _logsumexp(a * 1e4, -1, True), [S],
+       torch=lambda a: _torch().log_softmax(a * 1e4, dim=-1)),
+    _t("cross_entropy", lambda a: F.cross_entropy(a * 100, TARGETS),
+       lambda a: np.mean(_logsumexp(a * 100, 1) - (a * 100)[np.arange(3), TARGETS]),
+       [S], torch=lambda a: _tf().cross_entropy(a * 100, _torch().tensor(TARGETS)),
+       errors=(ErrorInput(lambda: F.cross_entropy(Tensor(np.zeros(S)), [0, 4, 1]), ValueError,
+                          r"target 4 \(at index 1\) is out of range"),
+               ErrorInput(lambda: F.cross_entropy(Tensor(np.zeros(S)), [0.5, 1, 1]), TypeError,
+                          "integer class indices"),
+               ErrorInput(lambda: F.cross_entropy(Tensor(np.zeros((0, 3))), []), ValueError,
+                          "batch is empty"))),
+    _t("cross_entropy Tensor targets", lambda a: F.cross_entropy(a, Tensor(TARGETS)),
+       lambda a: np.mean(_logsumexp(a, 1) - a[np.arange(3), TARGETS]), [S],
+       torch=lambda a: _tf().cross_entropy(a, _torch().tensor(TARGETS))),
+    _t("nll_loss", lambda a: F.nll_loss(F.log_softmax(a), TARGETS),
+       lambda a: -np.mean(np.log(_softmax(a))[np.arange(3), TARGETS]), [S],
+       torch=lambda a: _tf().nll_loss(_torch().log_softmax(a, -1), _torch().tensor(TARGETS)),
+       errors=(ErrorInput(lambda: F.nll_loss(Tensor(np.zeros(S)), [0, 1]), ValueError,
+                          r"targets \(2,\)"),)),
+    _t("binary_cross_entropy_with_logits",
+       lambda z, y: F.binary_cross_entropy_with_logits(z * 3, y),
+       lambda z, y: np.mean(np.maximum(z * 3, 0) - z * 3 * y + np.log1p(np.exp(-np.abs(z * 3)))),
+       [S, S], "positive",
+       torch=lambda z, y: _tf().binary_cross_entropy_with_logits(z * 3, y),
+       errors=(ErrorInput(lambda: F.binary_cross_entropy_with_logits(Tensor(np.ones(S)),
+                                                                     np.ones(3)),
+                          ValueError, "targets of the logits' shape"),)),
+    _t("bce with logits of +-1000",
+       lambda z: F.binary_cross_entropy_with_logits(z * 1000, np.array([1.0, 0.0, 1.0, 0.0])),
+       lambda z: np.mean(np.maximum(z * 1000, 0) - z * 1000 * np.array([1.0, 0.0, 1.0, 0.0])
+                         + np.log1p(np.exp(-np.abs(z * 1000)))),
+       [(4,)], "nonzero",
+       torch=lambda z: _tf().binary_cross_entropy_with_logits(
+           z * 1000, _torch().tensor([1.0, 0.0, 1.0, 0.0], dtype=z.dtype))),
+    _t("F.sigmoid", lambda a: F.sigmoid(a), _sigmoid, [S], torch=lambda a: _torch().sigmoid(a)),
+    _t("F.tanh", lambda a: F.tanh(a), np.tanh, [S], torch=lambda a: _torch().tanh(a)),
+    _t("dropout", lambda a: F.dropout(a, 0.3, rng=0), lambda a: a * DROP_MASK / 0.7, [S],
+       torch=lambda a: a * _torch().tensor(DROP_MASK) / 0.7,
+       errors=(ErrorInput(lambda: F.dropout(Tensor([1.0]), 1.5), ValueError,
+                          r"p must lie in \[0, 1\], got 1.5"),
+               ErrorInput(lambda: F.dropout(Tensor([1.0]), "0.5"), TypeError, "p must be"))),
+    _t("dropout in evaluation", lambda a: F.dropout(a, 0.3, training=False), lambda a: a, [S],
+       torch=lambda a: a),
+    _t("mse_loss", lambda a, b: F.mse_loss(a, b), lambda a, b: np.mean((a - b) ** 2), [S, S],
+       torch=lambda a, b: _tf().mse_loss(a, b),
+       errors=(ErrorInput(lambda: F.mse_loss(Tensor(np.ones((3, 1))), np.ones(3)), ValueError,
+                          "equal shapes"),)),
+    _t("linear", lambda x, w, b: F.linear(x, w, b), lambda x, w, b: x @ w + b,
+       [(5, 3), (3, 4), (4,)], torch=lambda x, w, b: _tf().linear(x, w.T, b),
+       errors=(ErrorInput(lambda: F.linear(Tensor(np.ones((2, 3))), np.ones((4, 2))),
+                          ValueError, r"\(2, 3\) @ \(4, 2\)"),
+               ErrorInput(lambda: F.linear(Tensor(np.ones((2, 3))), "w"), TypeError,
+                          "weight needs a Tensor"))),
+    _t("linear numpy weight", lambda x: F.linear(x, np.full((3, 2), 0.5)),
+       lambda x: x @ np.full((3, 2), 0.5), [(5, 3)],
+       torch=lambda x: x @ _torch().full((3, 2), 0.5, dtype=x.dtype)),
+    _t("linear no bias", lambda x, w: F.linear(x, w), np.matmul, [(5, 3), (3, 4)],
+       torch=lambda x, w: x @ w),
+    # ------------------------------------------------------------------ compositions
+    _t("used twice", lambda a: (a * a + a).sum(), lambda a: (a * a + a).sum(), [S]),
+    _t("two-layer net", lambda x, w, v: ((x @ w).tanh() @ v).sigmoid().sum(),
+       lambda x, w, v: _sigmoid(np.tanh(x @ w) @ v).sum(), [(5, 3), (3, 4), (4, 2)]),
+)
+
+OPS: tuple[OpInfo, ...] = VALUE_OPS + TENSOR_OPS
+ELEMENTWISE: tuple[OpInfo, ...] = tuple(op for op in OPS if op.elementwise)
+
+
+# ----------------------------------------------------------------------------- points
+def value_points(op: OpInfo, n: int = 4, seed: int = 0) -> list[tuple[float, ...]]:
+    """`n` points inside a scalar op's domain, away from its kinks, the same every run."""
+    import random
+
+    rng = random.Random(f"{op.name}-{seed}")
+    points: list[tuple[float, ...]] = []
+    while len(points) < n:
+        point = tuple(rng.uniform(low, high) for low, high in op.domain)
+        if all(abs(point[0] - k) > 0.05 for k in op.kinks):
+            points.append(point)
+    return points
+
+
+# Where every unary elementwise op is compared with PyTorch: the whole range
+# [-1000, 1000], with the points where float64 changes behaviour (exp's
+# overflow near 709.8, sigmoid's underflow, tanh's saturation near 19).
+WIDE_GRID: tuple[float, ...] = tuple(
+    sorted({0.0, *(s * x for s in (-1.0, 1.0) for x in (
+        1e-300, 1e-8, 0.5, 1.0, 2.0, 10.0, 19.0, 30.0, 37.0, 40.0, 50.0, 100.0, 500.0, 700.0,
+        709.0, 710.0, 745.0, 800.0, 1000.0))} | set(np.linspace(-1000.0, 1000.0, 81).tolist()))
+)
+assert math.isclose(min(WIDE_GRID), -1000.0) and math.isclose(max(WIDE_GRID), 1000.0)
