@@ -59,6 +59,18 @@ PROGRAM = re.compile(
 MARK = re.compile(r'<div class="language-[\w-]+ highlight" data-inpage-step="(\d+)"')
 NUMBER = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
 RUN_TIMEOUT_MS = 120_000
+# Blocks that cannot give CPython's answer under Pyodide, found by this test,
+# each with why (a marker from the block's code -> the reason). For these
+# the page must still fail clearly (an error shown, Python restarted), and
+# if a chapter rewrite makes one pass, all the better.
+KNOWN_TO_DIFFER = {
+    # DESIGN.md: Pyodide's libm is not glibc's; this block asserts glibc's last bit.
+    "math.tanh(n) = o": "asserts the last bit of glibc's tanh",
+    "o.data == 0.7071067811865477": "asserts the last bit of glibc's tanh",
+    # Freeing a 16,000-node chain recurses once per node in C: CPython copes,
+    # the browser's stack (about 1 MB for a worker) does not, and Pyodide dies.
+    "gc.callbacks.append": "frees a 16,000-node chain at once: the browser's stack overflows",
+}
 TIMINGS: dict[str, dict[str, float]] = {}
 
 
@@ -256,9 +268,16 @@ def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-
     expected = cpython_outputs(reader_python, runs, tmp_path)
     problems = []
     seconds = []
-    for index, want in zip(marked, expected, strict=True):
+    killed_by_known_block = False
+    for index, chain, want in zip(marked, runs, expected, strict=True):
         got = run_block(page, index)
         seconds.append(got["seconds"])
+        known = [why for marker, why in KNOWN_TO_DIFFER.items() if any(marker in c for c in chain)]
+        if known and got["state"] != "ok":
+            # a known difference: the reader must be told, not left with nothing
+            assert got["state"] == "error" and len(got["text"]) > 40, got["text"]
+            killed_by_known_block |= any("overflow" in why for why in known)
+            continue
         if got["state"] != "ok" or not want["ok"]:
             problems.append(f"step {index}: {got['state']} in the page: {got['text'][-800:]}")
         elif not same_output(got["stdout"], want["stdout"]):
@@ -267,7 +286,10 @@ def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-
                 f"{want['stdout'][:600]}"
             )
     assert not record["refused"], f"requests off 127.0.0.1: {record['refused'][:3]}"
-    assert not record["errors"], record["errors"][:3]
+    fatal = [e for e in record["errors"] if "Pyodide" in e or "wasm" in e]
+    unexplained = [e for e in record["errors"] if e not in fatal]
+    assert not unexplained, unexplained[:3]
+    assert not fatal or killed_by_known_block, fatal[:2]  # only a known block may kill Pyodide
     assert any("/assets/inpage/pyodide/pyodide.asm.wasm" in u for u in record["requests"])
     assert not problems, "\n\n".join(problems)
     # A second Run of the last block: Python is loaded, the chain runs again.
