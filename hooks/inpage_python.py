@@ -132,6 +132,29 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     return f'{html}\n<script type="application/json" id="inpage-python">{payload}</script>\n'
 
 
+def third_party_notice() -> str:
+    """Name, version and licence of every npm package whose code the site
+    serves (Pyodide, and what the editor bundle holds), with each licence
+    text the package ships."""
+    parts = []
+    for manifest in sorted((WEB / "node_modules").glob("**/package.json")):
+        package_dir = manifest.parent
+        scope = package_dir.parent
+        if scope.name != "node_modules" and scope.parent.name != "node_modules":
+            continue  # a package's own sub-manifest, not a package
+        info = json.loads(manifest.read_text(encoding="utf-8"))
+        if "esbuild" in info.get("name", "") or info.get("name", "").startswith("@types/"):
+            continue  # build tools and type stubs: nothing of theirs is served
+        if info.get("name") == "ws":
+            continue  # pyodide's Node.js-only dependency, not served
+        licence_name = info.get("license", "see the package")
+        parts.append(f"{info.get('name')} {info.get('version')}: {licence_name}")
+        for licence in sorted(package_dir.glob("LICEN[CS]E*")):
+            parts.append(licence.read_text(encoding="utf-8").strip())
+        parts.append("-" * 72)
+    return "\n\n".join(parts) + "\n"
+
+
 def on_post_build(config: Any) -> None:
     """Put the runtime, the editor and the package into the site."""
     target = Path(config["site_dir"]) / ASSETS
@@ -139,6 +162,7 @@ def on_post_build(config: Any) -> None:
     for name in PYODIDE_FILES:
         shutil.copyfile(PYODIDE / name, target / "pyodide" / name)
     shutil.copyfile(EDITOR_BUNDLE, target / "editor.js")
+    (target / "THIRD-PARTY-LICENCES.txt").write_text(third_party_notice(), encoding="utf-8")
     for old in target.glob("chainrule-*.zip"):
         old.unlink()
     for name, data in _package.items():
