@@ -4,21 +4,28 @@ Every operation of `Value` and `Tensor` is a forward computation on plain
 numbers plus a rule for the backward pass. `Function` lets you add one of
 your own without touching the engines' private helpers, in the shape of
 PyTorch's ``torch.autograd.Function``: subclass it, write two static methods,
-and call ``apply``::
+and call ``apply``:
 
-    class Cube(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x**3
+```python
+from chainrule import Function, Tensor, Value
 
-        @staticmethod
-        def backward(ctx, upstream):
-            (x,) = ctx.saved_tensors
-            return upstream * 3 * x**2
 
-    y = Cube.apply(Value(2.0))          # a Value: forward sees the float 2.0
-    z = Cube.apply(Tensor([1.0, 2.0]))  # a Tensor: forward sees the numpy array
+class Cube(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, upstream):
+        (x,) = ctx.saved_tensors
+        return upstream * 3 * x**2
+
+
+y = Cube.apply(Value(2.0))          # a Value: forward sees the float 2.0
+z = Cube.apply(Tensor([1.0, 2.0]))  # a Tensor: forward sees the numpy array
+assert y.data == 8.0 and z.tolist() == [1.0, 8.0]
+```
 
 - ``forward(ctx, *inputs)`` receives the *plain* inputs (floats for `Value`,
   numpy arrays for `Tensor`; other arguments as given) and returns a plain
