@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
+from chainrule._checks import positive_int
 from chainrule.scalar import Value, gc_paused
 
 __all__ = [
@@ -70,6 +71,7 @@ class Neuron(Module):
         value_type: type = Value,
     ) -> None:
         _check_activation(activation)
+        nin = positive_int(nin, "nin", "Neuron")
         rng = rng or random.Random(0)
         self.w = [value_type(rng.uniform(-1.0, 1.0), label=f"w{i}") for i in range(nin)]
         self.b = value_type(0.0, label="b")
@@ -103,6 +105,7 @@ class Layer(Module):
         rng: random.Random | None = None,
         value_type: type = Value,
     ) -> None:
+        nout = positive_int(nout, "nout", "Layer")
         rng = rng or random.Random(0)
         self.neurons = [Neuron(nin, activation, rng, value_type) for _ in range(nout)]
 
@@ -143,6 +146,8 @@ class MLP(Module):
         _check_activation(output_activation)
         rng = random.Random(seed)
         sizes = [nin, *nouts]
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: nouts must list at least one layer size, got {nouts!r}")
         last = len(nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng,

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import chainrule.functional as F
-from chainrule import Function, Tensor, Value, nn, optim
+from chainrule import Function, Tensor, Value, nn, optim, scalar_nn
 from chainrule.gradcheck import compare_array_gradients, gradcheck, numerical_gradient_array
 from chainrule.scalar import gc_paused
 from chainrule.tensor import is_grad_enabled, no_grad, randn
@@ -411,6 +411,10 @@ BAD_CALLS: list[tuple[str, Callable[[Path], Any], Any]] = [
     ("Function mixing engines", lambda p: Boom.apply(Value(1.0), Tensor([1.0])),
      (TypeError, "both Values and Tensors")),
     ("randn shape 2.5", lambda p: randn(2.5, rng=0), (TypeError, "integers")),
+    ("scalar Neuron(0)", lambda p: scalar_nn.Neuron(0), (ValueError, "nin must be a positive int, got 0")),
+    ("scalar Layer(2, 0)", lambda p: scalar_nn.Layer(2, 0), (ValueError, "nout .* got 0")),
+    ("scalar MLP(2.5, [3])", lambda p: scalar_nn.MLP(2.5, [3]), (TypeError, "nin .* float 2.5")),
+    ("scalar MLP(2, [])", lambda p: scalar_nn.MLP(2, []), (ValueError, "at least one layer")),
 ]
 
 
