@@ -295,8 +295,10 @@ def gc_paused() -> Iterator[None]:
 
     The collector's switch is process-wide: while one thread is inside the
     block, no thread's cycles are collected. We only switch it back on if it
-    was on when we started, so a thread that turned the collector off keeps
-    its choice.
+    was on when we started, so a thread that turned the collector off before
+    the block began keeps its choice. (There is one switch and no record of
+    who moved it: a thread that turns it off *during* the block finds it on
+    again afterwards.)
     """
     was_enabled = gc.isenabled()
     gc.disable()
