@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 import chainrule.functional as F
-from chainrule import Tensor, Value
+from chainrule import Tensor, Value, nn, optim
 from chainrule.tensor import cat, stack, where
 from tests.helpers import OPS as SCALAR_TABLE
 
@@ -174,6 +174,9 @@ def _tensor_1d(n: int = 3) -> Tensor:
 
 
 TARGETS = np.array([3, 0, 1])
+LAYERS = nn.ModuleList([nn.Linear(3, 4, rng=0), nn.Linear(4, 2, rng=1)])
+_W = [layer.weight.data.copy() for layer in LAYERS]
+_B = [layer.bias.data.copy() for layer in LAYERS]
 DROP_MASK = np.random.default_rng(0).random(S) >= 0.3  # the mask of dropout(rng=0, p=0.3)
 
 TENSOR_OPS: tuple[OpInfo, ...] = (
@@ -378,6 +381,14 @@ TENSOR_OPS: tuple[OpInfo, ...] = (
                ErrorInput(lambda: F.dropout(Tensor([1.0]), "0.5"), TypeError, "p must be"))),
     _t("dropout in evaluation", lambda a: F.dropout(a, 0.3, training=False), lambda a: a, [S],
        torch=lambda a: a),
+    _t("nn.Dropout", lambda a: nn.Dropout(0.3, rng=0)(a), lambda a: a * DROP_MASK / 0.7, [S],
+       torch=lambda a: a * _torch().tensor(DROP_MASK) / 0.7),
+    _t("nn.Dropout after eval()", lambda a: nn.Dropout(0.3, rng=0).eval()(a), lambda a: a, [S],
+       torch=lambda a: a),
+    _t("nn.ModuleList", lambda x: LAYERS[1](LAYERS[0](x).tanh()),
+       lambda x: np.tanh(x @ _W[0] + _B[0]) @ _W[1] + _B[1], [(5, 3)],
+       torch=lambda x: (x @ _torch().tensor(_W[0]) + _torch().tensor(_B[0])).tanh()
+       @ _torch().tensor(_W[1]) + _torch().tensor(_B[1])),
     _t("mse_loss", lambda a, b: F.mse_loss(a, b), lambda a, b: np.mean((a - b) ** 2), [S, S],
        torch=lambda a, b: _tf().mse_loss(a, b),
        errors=(ErrorInput(lambda: F.mse_loss(Tensor(np.ones((3, 1))), np.ones(3)), ValueError,
@@ -400,6 +411,20 @@ TENSOR_OPS: tuple[OpInfo, ...] = (
 )
 
 OPS: tuple[OpInfo, ...] = VALUE_OPS + TENSOR_OPS
+
+# Optimizers: ours and PyTorch's with the same settings (torch's made lazily);
+# tests/unit/test_tensor_torch.py trains a model with each and compares weights.
+OPTIMIZERS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "SGD momentum weight decay": (
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: _torch().optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01)),
+    "Adam": (
+        lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.001),
+        lambda ps: _torch().optim.Adam(ps, lr=0.01, weight_decay=0.001)),
+    "AdamW": (
+        lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1),
+        lambda ps: _torch().optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1)),
+}
 ELEMENTWISE: tuple[OpInfo, ...] = tuple(op for op in OPS if op.elementwise)
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import chainrule.functional as F
-from chainrule import nn, optim
+from chainrule import nn
+from tests.unit.op_registry import OPTIMIZERS
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
@@ -52,19 +53,9 @@ def test_mlp_loss_and_gradients_equal_pytorch() -> None:
         np.testing.assert_allclose(p.grad, g, rtol=1e-10, atol=1e-14)
 
 
-@pytest.mark.parametrize(
-    ("ours", "theirs"),
-    [
-        (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
-         lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01)),
-        (lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.001),
-         lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.001)),
-        (lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1),
-         lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1)),
-    ],
-    ids=["SGD momentum weight decay", "Adam", "AdamW"],
-)
-def test_training_steps_equal_pytorch(ours, theirs) -> None:
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_training_steps_equal_pytorch(name: str) -> None:
+    ours, theirs = OPTIMIZERS[name]
     rng = np.random.default_rng(4)
     X, y = rng.normal(size=(40, 8)), rng.integers(0, 3, size=40)
     model = nn.MLP(8, [12, 3], rng=1)
