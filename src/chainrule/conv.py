@@ -186,13 +186,13 @@ def max_pool2d(x: Tensor, size: int = 2, stride: int | None = None) -> Tensor:
         raise ValueError(f"max_pool2d needs x of shape (N, C, H, W), got {a.shape}")
     cols = windows(a, size, size, stride)  # (N, C, size, size, OH, OW)
     n, c, _, _, oh, ow = cols.shape
-    flat = cols.reshape(n, c, size * size, oh, ow)
-    winner = flat.argmax(axis=2)[:, :, None]  # (N, C, 1, OH, OW)
-    out = np.take_along_axis(flat, winner, axis=2)[:, :, 0]
+    flat = cols.reshape(n, c, size * size, oh, ow)  # each window's pixels in reading order
+    out = flat.max(axis=2)
 
     def rule(g: np.ndarray) -> np.ndarray:
-        dflat = np.zeros_like(flat)
-        np.put_along_axis(dflat, winner, g[:, :, None], axis=2)
+        winner = flat.argmax(axis=2)  # the first maximum of each window
+        offsets = np.arange(size * size).reshape(1, 1, -1, 1, 1)
+        dflat = (winner[:, :, None] == offsets) * g[:, :, None]  # g at the winner, else 0
         return add_windows(dflat.reshape(cols.shape), a.shape, stride)
 
     return _result(out, "maxpool", (x, rule))
