@@ -24,6 +24,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,7 @@ def bench_memory() -> dict[str, Any]:
 def main() -> dict[str, Any]:
     results: dict[str, Any] = {
         "command": "python benchmarks/bench_scalar.py",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "python": platform.python_version(),
         "machine": platform.machine(),
         "system": platform.system(),

@@ -44,6 +44,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -487,6 +488,7 @@ def main() -> None:
     facts["openblas_threads_while_timing"] = openblas_threads(1)
     results: dict[str, Any] = {
         "command": "python benchmarks/bench_tensor.py",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": facts,
         "task": "one epoch of MLP 64-128-10, ReLU, cross-entropy, SGD lr 0.1, float32",
         "train_size": n,

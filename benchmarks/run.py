@@ -21,12 +21,18 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
 
+def measured_on(r: dict[str, Any]) -> str:
+    """The words " on DATE" when the results record their date (older runs did not)."""
+    return f" on {r['date']}" if "date" in r else ""
+
+
 def scalar_markdown(r: dict[str, Any]) -> str:
     """The scalar engine against micrograd, as Markdown tables."""
     step, chain, memory = r["step"], r["chain"], r["memory"]
     lines = [
         f"*{r['model']}, {step['graph_nodes']:,} graph nodes per step; Python {r['python']}, "
-        f"micrograd {r['micrograd']}; median of the runs; measured by `{r['command']}`.*",
+        f"micrograd {r['micrograd']}; median of the runs; measured by `{r['command']}`"
+        f"{measured_on(r)}.*",
         "",
         "| one training step (forward, backward, update) | seconds | speed-up over micrograd |",
         "| --- | ---: | ---: |",
@@ -70,7 +76,7 @@ def tensor_markdown(r: dict[str, Any]) -> str:
     lines = [
         f"*{r['task']}, {r['train_size']:,} training images; numpy {machine['numpy']}, "
         f"PyTorch {machine['torch']}, {machine['cores']} cores ({machine['cpu']}); "
-        f"best of the runs; measured by `{r['command']}`.*",
+        f"best of the runs; measured by `{r['command']}`{measured_on(r)}.*",
         "",
     ]
     for key, epoch in r["epoch"].items():
