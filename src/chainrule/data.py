@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
+from chainrule._checks import real
+
 
 # --8<-- [start:make_moons]
 def make_moons(
@@ -29,8 +31,7 @@ def make_moons(
     """
     if not isinstance(n_samples, int) or isinstance(n_samples, bool) or n_samples < 2:
         raise ValueError(f"make_moons needs an int n_samples >= 2, got {n_samples!r}")
-    if noise < 0:
-        raise ValueError(f"make_moons needs noise >= 0, got {noise!r}")
+    noise = real(noise, "noise", "make_moons", low=0.0)
     rng = random.Random(seed)
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper
@@ -87,8 +88,10 @@ def train_test_split(
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"train_test_split: X has {len(X)} rows but y has {len(y)}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"train_test_split: test_fraction must be in (0, 1), got {test_fraction}")
+    test_fraction = real(
+        test_fraction, "test_fraction", "train_test_split", low=0.0, high=1.0,
+        low_open=True, high_open=True,
+    )
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = max(1, round(len(X) * test_fraction))
     test, train = order[:n_test], order[n_test:]
@@ -107,7 +110,7 @@ def batches(
     """
     import numpy as np
 
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"batches: batch_size must be a positive int, got {batch_size!r}")
     if len(X) != len(y):
         raise ValueError(f"batches: X has {len(X)} rows but y has {len(y)}")

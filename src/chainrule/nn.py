@@ -135,6 +135,8 @@ class Module:
         an archive holding pickled objects: unpickling can run arbitrary code.
         """
         path = _weights_file(path)
+        if os.path.isdir(path):
+            raise ValueError(f"{path!r} is a directory, not a weights file written by save()")
         with open(path, "rb") as file:
             head = file.read(6)
         if not head:

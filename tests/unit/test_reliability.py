@@ -21,6 +21,7 @@ import pytest
 
 import chainrule.functional as F
 from chainrule import Function, Tensor, Value, nn, optim, scalar_nn
+from chainrule.data import batches, make_moons, train_test_split
 from chainrule.gradcheck import compare_array_gradients, gradcheck, numerical_gradient_array
 from chainrule.scalar import gc_paused
 from chainrule.tensor import is_grad_enabled, no_grad, randn
@@ -411,6 +412,13 @@ BAD_CALLS: list[tuple[str, Callable[[Path], Any], Any]] = [
     ("Function mixing engines", lambda p: Boom.apply(Value(1.0), Tensor([1.0])),
      (TypeError, "both Values and Tensors")),
     ("randn shape 2.5", lambda p: randn(2.5, rng=0), (TypeError, "integers")),
+    ("load a directory", lambda p: nn.MLP(1, [1]).load(p), (ValueError, "is a directory")),
+    ("make_moons noise='a'", lambda p: make_moons(noise="a"), (TypeError, "noise must be a real number, got str")),
+    ("make_moons noise=nan", lambda p: make_moons(noise=math.nan), (ValueError, "noise must be finite")),
+    ("train_test_split fraction 1.5", lambda p: train_test_split(np.ones((4, 1)), np.ones(4), 1.5),
+     (ValueError, r"test_fraction must lie in \(0, 1\), got 1.5")),
+    ("batches batch_size=True", lambda p: next(batches(np.ones((4, 1)), np.ones(4), True)),
+     (ValueError, "batch_size must be a positive int, got True")),
     ("scalar Neuron(0)", lambda p: scalar_nn.Neuron(0), (ValueError, "nin must be a positive int, got 0")),
     ("scalar Layer(2, 0)", lambda p: scalar_nn.Layer(2, 0), (ValueError, "nout .* got 0")),
     ("scalar MLP(2.5, [3])", lambda p: scalar_nn.MLP(2.5, [3]), (TypeError, "nin .* float 2.5")),
