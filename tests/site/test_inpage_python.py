@@ -286,10 +286,8 @@ def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-
                 f"{want['stdout'][:600]}"
             )
     assert not record["refused"], f"requests off 127.0.0.1: {record['refused'][:3]}"
-    fatal = [e for e in record["errors"] if "Pyodide" in e or "wasm" in e]
-    unexplained = [e for e in record["errors"] if e not in fatal]
-    assert not unexplained, unexplained[:3]
-    assert not fatal or killed_by_known_block, fatal[:2]  # only a known block may kill Pyodide
+    # Pyodide logs its death to the console: only a known block may cause that.
+    assert not record["errors"] or killed_by_known_block, record["errors"][:3]
     assert any("/assets/inpage/pyodide/pyodide.asm.wasm" in u for u in record["requests"])
     assert not problems, "\n\n".join(problems)
     # A second Run of the last block: Python is loaded, the chain runs again.
