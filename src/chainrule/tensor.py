@@ -530,8 +530,7 @@ class Tensor:
     def sqrt(self) -> Tensor:
         """The square root, with derivative 1 / (2 sqrt(x)) (infinite at 0)."""
         data = np.sqrt(self.data)
-        with np.errstate(divide="ignore"):
-            return _result(data, "sqrt", (self, lambda g: g / (2 * data)))
+        return _result(data, "sqrt", (self, lambda g: g / (2 * data)))
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Each element limited to [min, max] (either may be None). The gradient
