@@ -80,9 +80,12 @@ def test_zero_grad_sets_none_and_updates_are_in_place() -> None:
     ("make", "message", "error"),
     [
         (lambda p: optim.SGD([], lr=0.1), "empty parameter list", ValueError),
-        (lambda p: optim.SGD([p], lr=0.0), r"lr \(the learning rate\) must lie in \(0, inf\], got 0.0", ValueError),
-        (lambda p: optim.SGD([p], lr=0.1, momentum=-1), r"SGD: momentum must lie in \[0, 1\), got -1", ValueError),
-        (lambda p: optim.Adam([p], betas=(0.9, 1.0)), r"betas\[1\] must lie in \[0, 1\), got 1.0", ValueError),
+        (lambda p: optim.SGD([p], lr=0.0),
+         r"lr \(the learning rate\) must lie in \(0, inf\], got 0.0", ValueError),
+        (lambda p: optim.SGD([p], lr=0.1, momentum=-1),
+         r"SGD: momentum must lie in \[0, 1\), got -1", ValueError),
+        (lambda p: optim.Adam([p], betas=(0.9, 1.0)),
+         r"betas\[1\] must lie in \[0, 1\), got 1.0", ValueError),
         (lambda p: optim.Adam([np.ones(2)]), "needs Tensors, got ndarray", TypeError),
     ],
 )
