@@ -70,7 +70,8 @@ def backward_pass(root: Node, seed: Any) -> None:
 
     The totals are handed over only after the whole sweep has succeeded. If a
     rule raises part-way, no ``.grad`` has changed, so a retry counts nothing
-    twice: all or nothing.
+    twice: all or nothing. (If the hand-over itself fails, say on a ``.grad``
+    set by hand to a wrong shape, the old ``.grad``s are put back.)
     """
     order = topological_order(root)[::-1]  # the root first, every node before its parents
     gradients: dict[int, Any] = {id(root): seed}
@@ -86,8 +87,14 @@ def backward_pass(root: Node, seed: Any) -> None:
                 gradients[key] = gradients[key] + gradient
             else:
                 gradients[key] = gradient
-    for node, total in zip(order, totals, strict=True):  # the sweep succeeded: hand over
-        node._accumulate(total)
+    previous = [node.grad for node in order]  # to undo a hand-over that fails part-way
+    try:
+        for node, total in zip(order, totals, strict=True):  # the sweep succeeded: hand over
+            node._accumulate(total)
+    except BaseException:
+        for node, grad in zip(order, previous, strict=True):
+            node.grad = grad
+        raise
 # --8<-- [end:backward_pass]
 
 

@@ -258,7 +258,15 @@ class Tensor:
         """
         if gradient.__class__ is not _ndarray:  # numpy scalars from 0-d arithmetic
             gradient = np.asarray(gradient)
-        self.grad = gradient if self.grad is None else self.grad + gradient
+        if self.grad is None:
+            self.grad = gradient
+        elif self.grad.shape == gradient.shape:
+            self.grad = self.grad + gradient
+        else:  # a .grad set by hand to another shape would broadcast silently
+            raise ValueError(
+                f"cannot add a gradient of shape {gradient.shape} to .grad of shape "
+                f"{np.shape(self.grad)}; set .grad = None to start afresh"
+            )
     # --8<-- [end:backward]
 
     def backward(self, gradient: Any = None) -> None:

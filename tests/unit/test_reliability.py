@@ -201,6 +201,15 @@ def test_a_value_backward_that_raises_leaves_no_partial_grad() -> None:
     assert gc.isenabled()
 
 
+def test_a_hand_over_that_fails_part_way_is_undone() -> None:
+    x, w = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    x.grad = np.zeros((2, 1))  # set by hand, the wrong shape: it used to broadcast to (2, 2)
+    out = (x * w).sum()
+    with pytest.raises(ValueError, match=r"shape \(2,\) to .grad of shape \(2, 1\)"):
+        out.backward()
+    assert x.grad.shape == (2, 1) and (w.grad, out.grad) == (None, None)
+
+
 def test_no_grad_belongs_to_the_thread_that_enters_it() -> None:
     inside, done = threading.Event(), threading.Event()
     seen: dict[str, bool] = {}
