@@ -105,6 +105,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     results = {}
+    load_before = os.getloadavg()[0]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for page_name in part_pages(site):
@@ -121,6 +122,8 @@ def main() -> None:
         "date": datetime.date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
                    f"{platform.python_version()} host, Chromium headless",
+        # other work on the machine slows Pyodide's start: say how busy it was
+        "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "pages": results,
         "median_first_run_s": statistics.median(first),
         "max_first_run_s": max(first),
@@ -134,8 +137,9 @@ def main() -> None:
     table = [
         f"*{len(results)} pages of Parts I and II, the first runnable block of each; "
         f"served from 127.0.0.1 by `python -m http.server`, headless Chromium; "
-        f"{summary['machine']}; measured {summary['date']} by "
-        "`python benchmarks/bench_inpage.py`.*",
+        f"{summary['machine']}; load average {summary['load_average_1min'][0]} before and "
+        f"{summary['load_average_1min'][1]} after (other work shared the machine); "
+        f"measured {summary['date']} by `python benchmarks/bench_inpage.py`.*",
         "",
         "| in-page Python | measured |",
         "| --- | ---: |",
