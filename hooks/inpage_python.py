@@ -128,7 +128,8 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
             for step in steps
         ],
     }
-    payload = json.dumps(program, ensure_ascii=False).replace("</", "<\\/")
+    # every "<" as \u003c: no "</script>" or "<!--" in a code block can end the tag early
+    payload = json.dumps(program, ensure_ascii=False).replace("<", "\\u003c")
     return f'{html}\n<script type="application/json" id="inpage-python">{payload}</script>\n'
 
 

@@ -83,7 +83,7 @@ def program_of(html: str) -> tuple[list[dict], list[int]]:
     found = PROGRAM.search(html)
     if not found:
         return [], []
-    steps = json.loads(found.group(1).replace("<\\/", "</"))["steps"]
+    steps = json.loads(found.group(1))["steps"]
     return steps, [int(m) for m in MARK.findall(html)]
 
 
