@@ -294,8 +294,8 @@ def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-
     assert not record["errors"] or killed_by_known_block, record["errors"][:3]
     assert any("/assets/inpage/pyodide/pyodide.asm.wasm" in u for u in record["requests"])
     assert not problems, "\n\n".join(problems)
-    # A second Run of the last block: Python is loaded, the chain runs again.
-    again = run_block(page, marked[-1])
+    # A second Run of the first block: Python is loaded, only the block runs.
+    again = run_block(page, marked[0])
     TIMINGS[page_name] = {"first_run": seconds[0], "second_run": again["seconds"]}
     _write_timings()
 
