@@ -1,0 +1,68 @@
+"""Every page of the built book, checked by axe-core in light and in dark
+mode: no serious or critical violation of WCAG 2 A/AA.
+
+axe-core comes bundled in `axe-playwright-python`, so nothing is fetched.
+Fixes live in docs/assets/stylesheets/accessibility.css (colours, underlined
+links) and docs/assets/javascripts/accessibility.js (names and keyboard access
+the theme has no setting for).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.site.test_browser import _open, _page_urls, browser  # noqa: F401  (fixture)
+
+axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+pytestmark = pytest.mark.browser
+SERIOUS = ("serious", "critical")
+SCHEME = "() => document.body.getAttribute('data-md-color-scheme')"
+
+
+def _serious_violations(page, axe) -> list[str]:  # type: ignore[no-untyped-def]
+    results = axe.run(page).response
+    return [
+        f"{violation['id']} ({len(violation['nodes'])}x): {violation['nodes'][0]['html'][:120]}"
+        for violation in results["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+
+
+def test_every_page_passes_axe_in_light_and_dark(browser, site_dir: Path, site_url: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    axe = axe_api.Axe()
+    urls = _page_urls(site_dir, site_url)
+    assert len(urls) > 5
+    problems = []
+    checked = 0
+    for url in urls:
+        context, page, _ = _open(browser, url, color_scheme="light")
+        page.evaluate("() => document.fonts.ready")
+        for scheme in ("default", "slate"):
+            if page.evaluate(SCHEME) != scheme:  # the theme's own toggle
+                page.locator("form[data-md-component=palette] label:visible").first.click()
+                page.wait_for_function(f"() => ({SCHEME})() === '{scheme}'")
+                page.wait_for_timeout(300)  # the colour transitions settle
+            where = f"{url.removeprefix(site_url) or 'home'} [{scheme}]"
+            problems += [f"{where}: {v}" for v in _serious_violations(page, axe)]
+            checked += 1
+        context.close()
+    assert checked == 2 * len(urls)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_can_fail(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A guard: a faint grey paragraph and a nameless link are caught."""
+    axe = axe_api.Axe()
+    context, page, _ = _open(browser, site_url)
+    page.evaluate(
+        "() => { const p = document.createElement('p'); p.textContent = 'faint';"
+        " p.style.color = '#d0d0d0'; p.style.background = '#ffffff';"
+        " const a = document.createElement('a'); a.href = '#';"
+        " document.querySelector('.md-content').append(p, a); }"
+    )
+    ids = " ".join(_serious_violations(page, axe))
+    assert "color-contrast" in ids and "link-name" in ids
+    context.close()
