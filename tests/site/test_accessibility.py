@@ -15,7 +15,7 @@ import pytest
 
 from tests.site.test_browser import _open, _page_urls, browser  # noqa: F401  (fixture)
 
-axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
+from axe_playwright_python import sync_playwright as axe_api  # noqa: E402  (a test dependency)
 
 pytestmark = pytest.mark.browser
 SERIOUS = ("serious", "critical")
