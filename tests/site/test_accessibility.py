@@ -12,10 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from axe_playwright_python import sync_playwright as axe_api
 
 from tests.site.test_browser import _open, _page_urls, browser  # noqa: F401  (fixture)
-
-from axe_playwright_python import sync_playwright as axe_api  # noqa: E402  (a test dependency)
 
 pytestmark = pytest.mark.browser
 SERIOUS = ("serious", "critical")
