@@ -9,9 +9,6 @@ the copy button and the palette toggle must work.
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,39 +16,13 @@ import pytest
 
 from tests.site.pages import ROOT, built_pages
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    """The system Chromium, or a clear message saying how to get one."""
-    candidates = [os.environ.get("CHAINRULE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return candidate
-    pytest.fail(
-        "No Chromium found. Install Debian's package (`sudo apt-get install chromium`) "
-        "or set CHAINRULE_CHROMIUM to a Chromium binary.",
-        pytrace=False,
-    )
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+def browser(chromium):  # type: ignore[no-untyped-def]
+    """The system Chromium, launched by the site tests' `chromium` fixture."""
+    return chromium
 
 
 def _page_urls(site_dir: Path, site_url: str) -> list[str]:
@@ -141,7 +112,10 @@ def test_copy_button_copies_the_code(browser, site_url: str) -> None:  # type: i
 def test_palette_toggle_switches_light_and_dark(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(exist_ok=True)
     context, page, _ = _open(
-        browser, site_url + "part1/chain-rule/", color_scheme="light", viewport={"width": 1280, "height": 900}
+        browser,
+        site_url + "part1/chain-rule/",
+        color_scheme="light",
+        viewport={"width": 1280, "height": 900},
     )
     scheme = "() => document.body.getAttribute('data-md-color-scheme')"
     assert page.evaluate(scheme) == "default"
