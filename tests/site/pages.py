@@ -4,7 +4,10 @@ The site tests hold one against the other."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PYTHON_LANGUAGES = ("py", "python", "python3")
 INCLUDE_LINE = re.compile(r'^\s*(;?)--8<--\s+"([^"]+)"\s*$')
+# Pages whose blocks may import more than chainrule: the PyTorch chapter
+# shows torch by design; it runs in the project's test environment instead.
+NEEDS_MORE_THAN_CHAINRULE = {"part3/from-chainrule-to-pytorch.md"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,8 @@ def html_code_blocks(page: Path) -> list[HtmlBlock]:
     for div in soup.select("div.highlight"):
         if "doc-signature" in div.get("class", []) or div.find_parent(class_="doc-signature"):
             continue  # a signature mkdocstrings shows, not code to run
-        languages = [c[len("language-"):] for c in div.get("class", []) if c.startswith("language-")]
+        classes = div.get("class", [])
+        languages = [c[len("language-"):] for c in classes if c.startswith("language-")]
         title = div.select_one("span.filename")
         code = div.select_one("code")
         if code is None:
@@ -152,3 +159,26 @@ def docstring_fences(package: Path = ROOT / "src" / "chainrule") -> list[Fence]:
                     if token.type == "fence" and token.map:
                         found.append(Fence(module, token.map[0] + 1, token.info, token.content))
     return found
+
+
+def run_as_reader(
+    program: str, page: str, reader_python: Path, scratch: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run a page's code (`page` relative to docs/) as one program in a fresh
+    interpreter, in an empty working directory made under `scratch`: the
+    reader's, with only chainrule installed, or the project's for the pages
+    in NEEDS_MORE_THAN_CHAINRULE."""
+    python = sys.executable if page in NEEDS_MORE_THAN_CHAINRULE else str(reader_python)
+    name = page.replace("/", "__")
+    script = scratch / f"{name}.py"
+    script.write_text(program, encoding="utf-8")
+    workdir = scratch / f"cwd-{name}"
+    workdir.mkdir()
+    return subprocess.run(
+        [python, str(script)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )

@@ -4,30 +4,25 @@ the blocks of the built HTML, and each built page run as one program."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.site.pages import (
     DOCS,
-    docstring_fences,
     PYTHON_LANGUAGES,
     ROOT,
     built_pages,
+    docstring_fences,
     fences,
     html_code_blocks,
     include_targets,
     markdown_sources,
+    run_as_reader,
     source_of,
 )
 
 SOURCES = markdown_sources()
-# Pages whose blocks may import more than chainrule: the PyTorch chapter
-# shows torch by design; it runs in the project's test environment instead.
-NEEDS_MORE_THAN_CHAINRULE = {"part3/from-chainrule-to-pytorch.md"}
 
 
 def _id(path: Path) -> str:
@@ -150,20 +145,8 @@ def test_each_page_runs_top_to_bottom_in_a_fresh_interpreter(
         program = _page_program(page)
         if not program.strip():
             continue
-        relative = str(source.relative_to(DOCS))
-        python = sys.executable if relative in NEEDS_MORE_THAN_CHAINRULE else str(reader_python)
-        script = tmp_path / (relative.replace("/", "__") + ".py")
-        script.write_text(program, encoding="utf-8")
-        workdir = tmp_path / f"cwd-{ran}"
-        workdir.mkdir()
-        result = subprocess.run(
-            [python, str(script)],
-            cwd=workdir,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
+        relative = source.relative_to(DOCS).as_posix()
+        result = run_as_reader(program, relative, reader_python, tmp_path)
         ran += 1
         if result.returncode != 0:
             failures.append(f"{relative}:\n{result.stderr[-2000:]}")

@@ -7,17 +7,13 @@ in test_code_blocks)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.site.pages import DOCS, fences
-from tests.site.test_code_blocks import NEEDS_MORE_THAN_CHAINRULE
+from tests.site.pages import DOCS, fences, run_as_reader
 
 CHAPTERS = sorted(
     path.relative_to(DOCS).as_posix()
@@ -61,17 +57,7 @@ def test_chapter_notebook_is_valid_and_runs(
 
     if not code_cells:
         return
-    python = sys.executable if chapter in NEEDS_MORE_THAN_CHAINRULE else str(reader_python)
-    script = tmp_path / "notebook.py"
-    script.write_text("\n\n".join(code_cells) + "\n", encoding="utf-8")
-    result = subprocess.run(
-        [python, str(script)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-    )
+    result = run_as_reader("\n\n".join(code_cells) + "\n", chapter, reader_python, tmp_path)
     assert result.returncode == 0, f"{chapter}:\n{result.stderr[-2000:]}"
 
 
