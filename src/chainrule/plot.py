@@ -2,7 +2,8 @@
 
 Every picture in the book is drawn by the page's own code with nothing but
 `chainrule` installed: a `Figure` collects lines, points, reference lines,
-notes and a heatmap, and `Figure.to_svg` writes them out as one SVG string.
+notes, a heatmap and its contour, and `Figure.to_svg` writes them out as
+one SVG string.
 The same string is printed into an HTML page (markdown-exec) or shown by
 Jupyter (`_repr_svg_`, and `_repr_html_` so that it is drawn inline). The
 same figure always gives the same string: coordinates are rounded to two
@@ -595,6 +596,72 @@ class Figure:
         self._heatmaps.append(_Heatmap(rows, *edges, self._heat_colors(rows, colors, vmin, vmax),
                                        opacity))
         return self
+
+    def contour(
+        self,
+        grid: Iterable[Iterable[Any]],
+        x0: float,
+        x1: float,
+        y0: float,
+        y1: float,
+        level: float = 0.0,
+        label: str | None = None,
+        color: str | None = "currentColor",
+        dashed: bool = False,
+        width: float = 2,
+    ) -> Figure:
+        """The line where the values of `grid` cross `level`: a decision boundary.
+
+        `grid` and the rectangle are laid out as for `heatmap` (values at cell
+        centres), so the same grid gives the regions and the border between
+        them. Between two neighbouring centres on opposite sides of `level`
+        the crossing is placed by linear interpolation (marching squares);
+        the pieces are drawn as one line, broken where they don't join.
+        """
+        rows = [_floats(row, f"contour row {i}") for i, row in enumerate(grid)]
+        if len(rows) < 2 or len(rows[0]) < 2:
+            raise ValueError("contour: needs a grid of at least 2 x 2 values")
+        for i, row in enumerate(rows):
+            if len(row) != len(rows[0]):
+                raise ValueError(f"contour: row 0 has {len(rows[0])} values but row {i} "
+                                 f"has {len(row)}")
+        edges = [_to_float(v, "contour extent") for v in (x0, x1, y0, y1)]
+        if not (edges[0] < edges[1] and edges[2] < edges[3]):
+            raise ValueError(f"contour: needs x0 < x1 and y0 < y1, got {x0}, {x1}, {y0}, {y1}")
+        level = _to_float(level, "contour level")
+        nrows, ncols = len(rows), len(rows[0])
+
+        def centre(i: float, j: float) -> tuple[float, float]:
+            return (edges[0] + (j + 0.5) * (edges[1] - edges[0]) / ncols,
+                    edges[2] + (i + 0.5) * (edges[3] - edges[2]) / nrows)
+
+        xs: list[float] = []
+        ys: list[float] = []
+        for i in range(nrows - 1):
+            for j in range(ncols - 1):
+                # the square's corners, anticlockwise from bottom left
+                corners = [(i, j), (i, j + 1), (i + 1, j + 1), (i + 1, j)]
+                values = [rows[a][b] - level for a, b in corners]
+                if not all(math.isfinite(v) for v in values):
+                    continue
+                crossings = []
+                for k in range(4):
+                    (a0, b0), (a1, b1) = corners[k], corners[(k + 1) % 4]
+                    v0, v1 = values[k], values[(k + 1) % 4]
+                    if (v0 > 0) != (v1 > 0):
+                        t = v0 / (v0 - v1)
+                        crossings.append(centre(a0 + t * (a1 - a0), b0 + t * (b1 - b0)))
+                if len(crossings) == 4 and (sum(values) > 0) != (values[0] > 0):
+                    # a saddle whose centre is on the other side from the first corner:
+                    # that corner and the opposite one are cut off, not the other two
+                    crossings = crossings[1:] + crossings[:1]
+                for start in range(0, len(crossings), 2):
+                    (xa, ya), (xb, yb) = crossings[start], crossings[start + 1]
+                    xs += [xa, xb, math.nan]
+                    ys += [ya, yb, math.nan]
+        if not xs:
+            return self  # the grid never crosses the level: nothing to draw
+        return self.line(xs, ys, label=label, color=color, dashed=dashed, width=width)
 
     @staticmethod
     def _heat_colors(rows: list[list[float]], colors: Any, vmin: float | None,

@@ -387,6 +387,78 @@ def test_heatmap_bad_input() -> None:
         Figure().heatmap([[1]], 0, 1, 0, 1, colors=("red", "blue"))
 
 
+def contour_pieces(fig: Figure) -> list[list[tuple[float, float]]]:
+    """The contour's pieces, in data coordinates, as lists of points."""
+    line = fig._lines[-1]
+    pieces: list[list[tuple[float, float]]] = [[]]
+    for x, y in zip(line.xs, line.ys, strict=True):
+        if math.isnan(x):
+            pieces.append([])
+        else:
+            pieces[-1].append((x, y))
+    return [piece for piece in pieces if piece]
+
+
+def test_contour_of_a_plane_is_the_straight_line_where_it_is_zero() -> None:
+    cells, lo, hi = 10, -1.0, 1.0
+    centres = [lo + (k + 0.5) * (hi - lo) / cells for k in range(cells)]
+    grid = [[x - 0.5 * y - 0.1 for x in centres] for y in centres]  # zero on x = 0.5 y + 0.1
+    fig = Figure().contour(grid, lo, hi, lo, hi, label="boundary")
+    pieces = contour_pieces(fig)
+    assert len(pieces) >= cells - 1  # at least one piece per row of squares
+    for piece in pieces:
+        assert len(piece) == 2
+        for x, y in piece:
+            assert x == pytest.approx(0.5 * y + 0.1)  # linear interpolation is exact here
+    svg = fig.to_svg()
+    assert "boundary" in texts(parse(svg))  # in the legend
+    paths = [p for p in find_all(parse(svg), "path") if p.get("class") == "line"]
+    assert paths[0].get("stroke") == "currentColor" and paths[0].get("d").count("M") == len(pieces)
+
+
+def test_contour_at_another_level_and_a_closed_curve() -> None:
+    cells = 20
+    centres = [-1 + (k + 0.5) * 2 / cells for k in range(cells)]
+    grid = [[x * x + y * y for x in centres] for y in centres]
+    pieces = contour_pieces(Figure().contour(grid, -1, 1, -1, 1, level=0.25))
+    points = [point for piece in pieces for point in piece]
+    assert len(pieces) > 8
+    # every crossing is close to the circle of radius 0.5 (interpolation is linear)
+    assert all(abs(math.hypot(x, y) - 0.5) < 0.02 for x, y in points)
+
+
+def cut_off_corners(pieces: list[list[tuple[float, float]]]) -> set[tuple[float, float]]:
+    """For each piece of a one-square contour, the corner (cell centre) it cuts off."""
+    corners = [(0.5, 0.5), (1.5, 0.5), (1.5, 1.5), (0.5, 1.5)]
+    nearest = set()
+    for (xa, ya), (xb, yb) in pieces:
+        mx, my = (xa + xb) / 2, (ya + yb) / 2
+        nearest.add(min(corners, key=lambda c: math.hypot(c[0] - mx, c[1] - my)))
+    return nearest
+
+
+def test_contour_saddle_joins_the_corners_on_the_centres_side() -> None:
+    # bottom left 1, bottom right -1, top left -1, top right 3: the mean 0.5 is positive,
+    # so the positive corners are joined through the middle and the negative ones cut off
+    pieces = contour_pieces(Figure().contour([[1.0, -1.0], [-1.0, 3.0]], 0, 2, 0, 2))
+    assert len(pieces) == 2
+    assert cut_off_corners(pieces) == {(1.5, 0.5), (0.5, 1.5)}
+    # with a negative mean, the positive corners are cut off instead
+    pieces = contour_pieces(Figure().contour([[1.0, -3.0], [-3.0, 2.0]], 0, 2, 0, 2))
+    assert cut_off_corners(pieces) == {(0.5, 0.5), (1.5, 1.5)}
+
+
+def test_contour_that_never_crosses_draws_nothing_and_bad_input_raises() -> None:
+    fig = Figure().contour([[1, 2], [3, 4]], 0, 1, 0, 1)
+    assert fig._lines == []
+    with pytest.raises(ValueError, match="at least 2 x 2"):
+        Figure().contour([[1, 2]], 0, 1, 0, 1)
+    with pytest.raises(ValueError, match="row 0 has 2 values but row 1 has 1"):
+        Figure().contour([[1, 2], [3]], 0, 1, 0, 1)
+    with pytest.raises(ValueError, match="x0 < x1"):
+        Figure().contour([[1, 2], [3, 4]], 1, 0, 0, 1)
+
+
 # ------------------------------------------------------------ image grids
 
 
