@@ -1,15 +1,17 @@
+# --8<-- [start:imports]
 """Our own autograd engine: the `Value` class that "Building Value" writes step by step.
 
 This is the reader's engine, written to be read rather than to be fast. Every
 operation computes its result and, right beside it, the local derivative of
 the result with respect to each operand; `backward` walks the graph in
 reverse topological order and applies the chain rule at every node.
-`chainrule.Value` (in `chainrule/scalar.py`) is the same engine plus a few
-measured speed-ups and friendlier errors; the chapter "From our class to
-chainrule.Value" compares the two.
+`chainrule.Value` (in `chainrule/scalar.py`) is the same engine with a few
+more operations, stricter input checks and three measured choices about how
+a node lives in memory; the chapter "From our class to chainrule.Value"
+compares the two.
 
-Standard library only. Nothing imports this module for you: use
-``from chainrule.our_value import Value``.
+Standard library only, apart from `chainrule.gradcheck` for the checks.
+Nothing imports this module for you: use ``from chainrule.our_value import Value``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable, Sequence
 from chainrule.gradcheck import GradcheckResult, numerical_gradient
 
 __all__ = ["Value", "as_value", "backprop_step", "check_gradients", "draw", "topological_order"]
+# --8<-- [end:imports]
 
 
 # --8<-- [start:class]

@@ -180,23 +180,68 @@ def test_draw_takes_chainrule_values_too() -> None:
     assert draw(y).count('v0 -- "2" --> v1op') == 2
 
 
-def test_building_value_shows_every_line_of_the_engine() -> None:
-    """The home page promises the reader writes every line of this engine: each
-    line of the module, from the class to the end, sits in a snippet section
-    that docs/part2/building-value.md includes."""
+def _our_value_sections() -> tuple[list[str], dict[str, str], str]:
+    """(the module's lines, its snippet sections by name, the text of building-value.md)."""
     import re
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     source = (root / "src/chainrule/our_value.py").read_text(encoding="utf-8").splitlines()
     page = (root / "docs/part2/building-value.md").read_text(encoding="utf-8")
-    included = set(re.findall(r'--8<-- "src/chainrule/our_value.py:(\w+)"', page))
-    start = next(i for i, line in enumerate(source) if "[start:class]" in line)
+    sections: dict[str, list[str]] = {}
     open_section = None
-    for number, line in enumerate(source[start:], start=start + 1):
+    for line in source:
+        marker = re.search(r"--8<-- \[(start|end):(\w+)\]", line)
+        if marker:
+            open_section = marker.group(2) if marker.group(1) == "start" else None
+            if open_section:
+                sections[open_section] = []
+        elif open_section:
+            sections[open_section].append(line)
+    return source, {name: "\n".join(lines) for name, lines in sections.items()}, page
+
+
+def test_building_value_shows_every_line_of_the_engine() -> None:
+    """The home page promises the reader writes every line of this engine: each
+    line of the module, from the first to the last, sits in a snippet section
+    that docs/part2/building-value.md includes."""
+    import re
+
+    source, _, page = _our_value_sections()
+    included = set(re.findall(r'--8<-- "src/chainrule/our_value.py:(\w+)"', page))
+    open_section = None
+    for number, line in enumerate(source, start=1):
         marker = re.search(r"--8<-- \[(start|end):(\w+)\]", line)
         if marker:
             open_section = marker.group(2) if marker.group(1) == "start" else None
             continue
         if line.strip():
             assert open_section in included, f"our_value.py:{number} is not shown: {line!r}"
+
+
+def test_typing_along_gives_a_working_engine() -> None:
+    """building-value.md tells a reader who types along: imports first, the indented
+    pieces (methods) inside the class in the order shown, every other piece after
+    the class. That file must work, and agree with the module."""
+    import re
+
+    _, sections, page = _our_value_sections()
+    order = list(dict.fromkeys(re.findall(r'--8<-- "src/chainrule/our_value.py:(\w+)"', page)))
+    assert order[:2] == ["imports", "class"]
+    methods = [sections[name] for name in order[2:] if sections[name].startswith("    ")]
+    functions = [sections[name] for name in order[2:] if not sections[name].startswith("    ")]
+    typed = "\n\n".join([sections["imports"], sections["class"], *methods, "", *functions])
+    namespace: dict = {"__name__": "typed_along"}
+    exec(compile(typed, "typed_along.py", "exec"), namespace)  # noqa: S102
+    TypedValue = namespace["Value"]
+    for name in ("backward", "tanh", "relu", "exp", "__pow__", "__rtruediv__", "__rsub__"):
+        assert hasattr(TypedValue, name), name
+
+    def gradients(engine):
+        x = engine(0.5)
+        y = (2 * x - 1).tanh() + (x**2 / 3).exp() - x.relu()
+        y.backward()
+        return y.data, x.grad
+
+    assert gradients(TypedValue) == gradients(Value)
+    assert namespace["check_gradients"](lambda a, b: a / b - b**2, [2.0, -3.0]).ok
