@@ -76,7 +76,8 @@ def numerical_gradient(
 
 # --8<-- [start:relative_error]
 def relative_error(analytic: float, numeric: float) -> float:
-    """|a - n| / max(|a|, |n|): scale-free, so 1e-7 means the same for big and small
+    """|g_an - g_num| / max(|g_an|, |g_num|), for the analytic gradient g_an and the
+    numerical one g_num: scale-free, so 1e-7 means the same for big and small
     gradients. 0.0 when both are 0."""
     scale = max(abs(analytic), abs(numeric))
     return 0.0 if scale == 0.0 else abs(analytic - numeric) / scale
@@ -171,8 +172,8 @@ def gradcheck(
 ) -> bool:
     """True if the analytic gradients of `f` at `inputs` match central differences.
 
-    A pair (analytic a, numeric n) matches when
-    ``|a - n| <= atol + rtol * max(|a|, |n|)``: relative for gradients of
+    An analytic gradient g_an matches its numerical estimate g_num when
+    ``|g_an - g_num| <= atol + rtol * max(|g_an|, |g_num|)``: relative for gradients of
     ordinary size, absolute (`atol`) for gradients that are essentially zero.
     Raises `GradcheckError` (an AssertionError) otherwise, with a table of each
     input, its analytic and numeric gradient and their relative error.
