@@ -6,9 +6,11 @@ plain text under review, the training loop it shows is the tested code of
 `digits_exercises.py` (shown in collapsible blocks). The notebook is stored
 without outputs: the site executes it at build time.
 
-Links to other chapters are absolute when `mkdocs.yml` sets `site_url` (so
-that they work in a downloaded copy too), and relative to the built page
-otherwise.
+Links to other chapters are relative to the built page
+(part3/training-on-digits/), so that they work on the site wherever it is
+served. The copy readers download is rewritten at build time by
+hooks/notebooks.py, which makes those links absolute (CHAINRULE_SITE_URL,
+`site_url`, or the address of `make serve`) and says where they lead.
 
     python listings/part3/training_notebook.py           # check the notebook is current
     python listings/part3/training_notebook.py --write   # (re)write it
@@ -30,7 +32,6 @@ HERE = Path(__file__).resolve().parent
 NOTEBOOK = HERE.parents[1] / "docs" / "part3" / "training-on-digits.ipynb"
 EXERCISES = HERE / "digits_exercises.py"
 TRAIN = HERE.parents[1] / "src" / "chainrule" / "train.py"
-MKDOCS = HERE.parents[1] / "mkdocs.yml"
 
 CELLS: list[tuple[str, str]] = []
 
@@ -63,11 +64,12 @@ def included(*names: str) -> str:
 
 
 def link(page: str) -> str:
-    """The address of a page of the book (``"part3/initialization/"``) from this one."""
-    found = re.search(r"^site_url:\s*(\S+)", MKDOCS.read_text(encoding="utf-8"), re.M)
-    if found:
-        return found.group(1).rstrip("/") + "/" + page
-    return "../../" + page  # the notebook's page is part3/training-on-digits/
+    """The address of a page of the book (``"part3/initialization/"``) from this one.
+
+    Always relative: the notebook's page is part3/training-on-digits/. The
+    downloadable copy gets absolute links from hooks/notebooks.py.
+    """
+    return "../../" + page
 
 
 def exercise(number: int, title: str, question: str, answer: str, name: str) -> None:
@@ -93,14 +95,13 @@ Along the way we learn to measure it honestly: we make our choices on a
 **validation set**, report on a **test set** touched once, and say how
 precise that report is.
 
-This chapter is a Jupyter notebook. The page you are reading is the notebook
-as it ran when the site was built, so every number and picture below is
-printed by the code above it. [Download the notebook](training-on-digits.ipynb)
-and run it yourself: it needs only `chainrule` (which brings numpy), and a
-cell near the end prints how long the whole notebook took. Its links to
-other chapters lead into the book's site; in a downloaded copy they work
-once the site's address is set (`site_url` in `mkdocs.yml`), and until then
-the same chapters are at http://127.0.0.1:8000/ after `make serve`.
+This chapter is a Jupyter notebook. On the book's site it is shown as it ran
+when the site was built, so every number and picture is printed by the code
+above it. The file you can download,
+[training-on-digits.ipynb](training-on-digits.ipynb), holds the code
+without its outputs: run its cells from top to bottom to see them. It needs
+only `chainrule` (which brings numpy), and a cell near the end prints how
+long the whole notebook took.
 """)
 
 md("""
@@ -155,7 +156,11 @@ we hold out two sets:
 - a **test set**, measured once, at the very end, to report.
 
 `chainrule.train.digits_split` shuffles the rows with a seed (the same split
-every time) and deals them into the three sets. It also divides the pixels by
+every time) and deals them into the three sets: first `test_fraction` of all
+the images into the test set, then `validation_fraction` of the *rest* into
+the validation set. So with 0.2 for both, the validation set is a fifth of
+the four fifths left after the test set, 16% of all the images, and the
+training set is the remaining 64%. It also divides the pixels by
 16, so that they run from 0 to 1: inputs of about the size of 1 suit the
 starting weights, as the chapter on
 [initialization](@part3/initialization/) explains.
@@ -171,6 +176,8 @@ for name, labels in sets.items():
 print(f"one test image is {1 / len(data.y_test):.2%} of the test set,",
       f"one validation image {1 / len(data.y_val):.2%} of the validation set")
 assert sum(len(labels) for labels in sets.values()) == len(X)
+rest = len(X) - len(data.y_test)  # validation_fraction is a share of these
+assert abs(len(data.y_test) - 0.2 * len(X)) <= 1 and abs(len(data.y_val) - 0.2 * rest) <= 1
 """)
 
 md("""
@@ -204,10 +211,12 @@ assert n_parameters == (64 * 128 + 128) + (128 * 10 + 10)
 md("""
 ## One step of training
 
-A training step is the same five moves as in Part II, with tensors: run the
-model on a batch (the forward pass), compute the loss, clear the old
-gradients, backpropagate, and let the optimizer move every parameter against
-its gradient.
+A training step is the one of Part II, with tensors. Part II counted three
+parts (forward, backward, update); written out, they are five moves, the
+ones `chainrule.train` names below: run the model on a batch (the forward
+pass) and compute the loss, which make the forward part; clear the old
+gradients and backpropagate, the backward part; and let the optimizer move
+every parameter against its gradient, the update.
 
 Our optimizer is stochastic gradient descent with **momentum**: instead of
 stepping along each new gradient, it steps along a running sum of the recent
@@ -284,6 +293,8 @@ for epoch in (1, 2, 5, 10, 20, 30, 40):
     i = epoch - 1
     print(f"{epoch:>5}  {history.train_loss[i]:>10.4f}  {history.val_loss[i]:>8.4f}",
           f" {history.train_accuracy[i]:>9.3f}  {history.val_accuracy[i]:>7.3f}")
+assert history.train_loss[0] > history.val_loss[0]  # epoch 1: explained below
+assert history.train_loss[-1] < history.val_loss[-1] / 2  # by the end: well below
 """)
 
 md("""
@@ -291,6 +302,36 @@ The time is measured, not estimated: numpy does the arithmetic, and the
 engine's bookkeeping is a handful of graph nodes per step, not one per
 number. (The [performance page](@performance/) compares the speed with
 plain numpy and with PyTorch.)
+
+One thing in the first row looks wrong: in epoch 1 the training loss is
+*above* the validation loss, although the network learns from the training
+images and never sees the validation ones. The two are measured differently.
+The training loss is the mean of the batch losses over the epoch, each taken
+just before its batch's step, with weights that were improving all through
+the epoch; the validation loss is measured once, at the end of the epoch,
+with the final weights. In the first epoch the weights improve a lot, so
+the mean over the epoch lags far behind. The next cell checks this on one
+epoch from fresh weights: the mean of its batch losses, and the training
+loss measured with the weights it ends with:
+""")
+
+code("""
+from chainrule.train import train_epoch
+
+fresh = nn.MLP(64, [128, 10], rng=0)
+mean_during = train_epoch(fresh, optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9),
+                          data.X_train, data.y_train, seed=0)
+train_at_end = evaluate(fresh, data.X_train, data.y_train)[0]
+val_at_end = evaluate(fresh, data.X_val, data.y_val)[0]
+print(f"epoch 1: mean batch loss during the epoch {mean_during:.4f};",
+      f"at its end: training {train_at_end:.4f}, validation {val_at_end:.4f}")
+assert train_at_end < mean_during
+""")
+
+md("""
+Measured at the same moment, with the same weights, the training loss is the
+lower one. Later epochs change the weights less, the lag shrinks, and by the
+last epoch the training loss is well below the validation loss.
 
 ## Loss curves
 
@@ -499,9 +540,10 @@ md("""
 
 A trained model is only useful if we can keep it. `save` writes every
 parameter into a numpy `.npz` file of plain arrays, and `load` reads them
-back (refusing any file that holds pickled Python objects, which could run
-code when loaded). A fresh model with the loaded weights makes exactly the
-same predictions:
+back. It opens the file with `np.load(path, allow_pickle=False)`, so it
+refuses any file that holds pickled Python objects, which could run code
+when loaded; the cell below tries one. A fresh model with the loaded weights
+makes exactly the same predictions:
 """)
 
 code("""
@@ -515,7 +557,17 @@ with tempfile.TemporaryDirectory() as folder:
     copy.load(path)  # ...replaced by the trained ones
     with no_grad():
         assert np.array_equal(copy(data.X_test).data, model(data.X_test).data)
-print("saved, loaded, and identical")
+    print("saved, loaded, and identical")
+
+    pickled = Path(folder) / "pickled.npz"
+    np.savez(pickled, weight=np.array([{"not": "numbers"}], dtype=object))
+    try:
+        copy.load(pickled)
+    except ValueError as error:
+        assert "pickled" in str(error)
+        print("a file holding a pickled Python object: refused")
+    else:
+        raise AssertionError("load accepted a pickled object")
 """)
 
 md("""
@@ -598,14 +650,17 @@ exercise(
     "gradient stays `float32`, and compare the validation accuracy and the time "
     "with `float64`.",
     "`chainrule` keeps `float32` arrays in `float32` through every operation, "
-    "so the whole computation runs in single precision, and the accuracy is "
-    "as good. Single precision halves the memory and is often faster, which is "
-    "why networks are trained in it; this part of the book uses `float64` "
+    "so the whole computation runs in single precision; the solution checks "
+    "every parameter's and gradient's type, and that the two validation "
+    "accuracies agree to within two images. A `float32` number takes 4 bytes "
+    "instead of 8, which is one reason large networks are trained in single "
+    "precision (PyTorch's default); this part of the book uses `float64` "
     "because gradient checks need the precision (the "
     "[PyTorch chapter](@part3/from-chainrule-to-pytorch/) shows a check that "
-    "fails in `float32`). Compare the two times printed: on arrays this small, "
-    "much of the time is Python's bookkeeping, which the precision does not "
-    "change.",
+    "fails in `float32`). The solution also prints how long each run's 20 "
+    "epochs took. It asserts nothing about those times: which precision is "
+    "faster, and by how much, depends on the machine and its load, so compare "
+    "them on yours.",
     "float32",
 )
 exercise(
