@@ -124,7 +124,7 @@ class Adam(Optimizer):
     # --8<-- [start:adam_step]
     def step(self) -> None:
         """One Adam step for every parameter that has a gradient."""
-        self._check_gradients()  # all or nothing: t and m, v change only if all fit
+        self._check_gradients()  # all or nothing: t and m, s change only if all fit
         beta1, beta2 = self.betas
         self.t += 1
         correction1 = 1 - beta1**self.t
@@ -149,7 +149,7 @@ class AdamW(Adam):
     """Adam with *decoupled* weight decay (Loshchilov and Hutter), as ``torch.optim.AdamW``.
 
     Adam's weight decay is added to the gradient, so it is divided by
-    sqrt(v_hat) like the gradient is, and large weights with large gradients
+    sqrt(s_hat) like the gradient is, and large weights with large gradients
     are barely decayed. AdamW instead shrinks every weight by ``lr *
     weight_decay * p`` directly, then takes the Adam step without decay.
     """

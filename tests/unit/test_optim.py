@@ -1,4 +1,5 @@
-"""SGD (momentum, weight decay) and Adam, checked against their formulas by hand."""
+"""SGD (momentum, weight decay) and Adam, checked against their formulas by hand
+and, with weight decay, against torch.optim when PyTorch is installed."""
 
 from __future__ import annotations
 
@@ -47,6 +48,45 @@ def test_adam_follows_the_formula() -> None:
         x = x - 0.01 * (m / (1 - 0.8**t)) / (np.sqrt(v / (1 - 0.99**t)) + 1e-8)
         opt.step()
     np.testing.assert_allclose(p.data, x, rtol=1e-12)
+
+
+def test_adam_weight_decay_is_added_to_the_gradient() -> None:
+    p = Tensor([1.0, -2.0, 0.5], requires_grad=True)
+    opt = optim.Adam([p], lr=0.01, weight_decay=0.1)
+    x, m, s = p.data.copy(), np.zeros(3), np.zeros(3)
+    for t in range(1, 6):
+        quadratic_grad(p)
+        g = x + 0.1 * x  # the gradient x, plus weight_decay * x
+        m = 0.9 * m + 0.1 * g
+        s = 0.999 * s + 0.001 * g * g
+        x = x - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(s / (1 - 0.999**t)) + 1e-8)
+        opt.step()
+    np.testing.assert_allclose(p.data, x, rtol=1e-12)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [("SGD", "SGD"), ("Adam", "Adam"), ("AdamW", "AdamW")],
+)
+def test_weight_decay_matches_pytorch(ours: str, theirs: str) -> None:
+    """The page's footnote: with weight decay, the same steps as torch.optim."""
+    torch = pytest.importorskip("torch")
+    start = np.array([1.0, -2.0, 0.5, 3.0])
+    options = {"lr": 0.05, "weight_decay": 0.1}
+    if ours == "SGD":
+        options["momentum"] = 0.9
+    p = Tensor(start.copy(), requires_grad=True)
+    q = torch.tensor(start.copy(), requires_grad=True)
+    opt = getattr(optim, ours)([p], **options)
+    ref = getattr(torch.optim, theirs)([q], **options)
+    for _ in range(10):
+        quadratic_grad(p)
+        ref.zero_grad()
+        (q * q * 0.5).sum().backward()
+        opt.step()
+        ref.step()
+    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-13, atol=1e-15)
 
 
 def test_adams_first_step_is_about_lr_in_every_coordinate() -> None:
