@@ -14,9 +14,15 @@ notebook" link under the page's title. The notebook is the page:
 - a titled excerpt of `src/` or `listings/` becomes Markdown: the file's
   name and the included code, as the page shows it.
 
-The notebook page of Part III (a notebook already) keeps its own download.
-tests/site/test_notebooks.py checks that each notebook is valid nbformat 4
-and that its code cells run top to bottom with only chainrule installed.
+The notebook page of Part III (a notebook already) keeps its own download,
+the copy of its source that mkdocs-jupyter writes beside the page. Its links
+are relative to the built page, which works on the site but not in a
+downloaded file, so after the build this hook rewrites that copy: links
+become addresses on the hosted site, and its first cell says where they lead.
+
+tests/site/test_notebooks.py checks that each notebook is valid nbformat 4,
+that its code cells run top to bottom with only chainrule installed, and
+that no download holds a relative link.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ ATTRIBUTE_LIST = re.compile(r"^\s*\{\s*[:.#][^}]*\}\s*$")
 MARKER_TITLE = re.compile(r'^\s*(?:!!!|\?\?\?\+?|===[!+]?)\s*([\w-]*)[^"]*(?:"([^"]*)")?\s*$')
 
 _notebooks: dict[str, tuple[str, dict[str, Any]]] = {}  # page url -> (file name, notebook)
+_own_downloads: dict[str, Path] = {}  # a notebook page's url -> its source's file name
 
 
 def site_url(config: Any) -> str:
@@ -64,6 +71,48 @@ def absolute_link(target: str, page_src: str, base: str, page_url: str) -> str:
             stem = stem[: -len("index")]
         resolved = stem + "/" if stem and not stem.endswith("/") else stem
     return base + resolved + ("#" + anchor if anchor else "")
+
+
+def absolute_url(target: str, page_url: str, base: str) -> str:
+    """A link target relative to the *built* page `page_url` (as a notebook
+    page's links are), as an address on the hosted site."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
+        return target
+    if target.startswith("#"):
+        return base + page_url + target
+    path, hash_sign, anchor = target.partition("#")
+    resolved = posixpath.normpath(posixpath.join(page_url, path))
+    if resolved == ".":
+        resolved = ""
+    elif path.endswith("/"):
+        resolved += "/"
+    return base + resolved + hash_sign + anchor
+
+
+def outside_code(text: str, change: Any) -> str:
+    """`change` applied to Markdown text, except inside code fences and `code`."""
+    lines, in_fence = [], False
+    for line in text.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            lines.append(line)
+        elif in_fence:
+            lines.append(line)
+        else:
+            parts = re.split(r"(`[^`]*`)", line)
+            lines.append("".join(part if i % 2 else change(part) for i, part in enumerate(parts)))
+    return "\n".join(lines)
+
+
+def where_links_lead(base: str) -> str:
+    """A sentence for a downloaded notebook: where its links go."""
+    if base == LOCAL_SITE_URL:
+        return (
+            f"Its links lead to {base}, where `make serve` shows the book on your own "
+            "machine: this copy was built without the book's public address "
+            "(`CHAINRULE_SITE_URL` or `site_url` in `mkdocs.yml`)."
+        )
+    return f"Its links lead to the book's pages at {base}."
 
 
 def excerpt(target: str) -> str:
@@ -173,7 +222,8 @@ def make_notebook(source: Path, page: Any, base: str) -> dict[str, Any]:
         f"*This notebook is the chapter [{title}]({base}{page_url}) of "
         f"[Backpropagation from Scratch]({base}), made from the page when the book was built. "
         "Its code cells run top to bottom with only the `chainrule` package installed; "
-        "a cell tagged `continuation` uses the names of the cells before it.*"
+        "a cell tagged `continuation` uses the names of the cells before it. "
+        f"{where_links_lead(base)}*"
     )
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell(intro)]
@@ -198,11 +248,15 @@ def notebook_name(page: Any) -> str:
 
 def on_pre_build(config: Any) -> None:
     _notebooks.clear()
+    _own_downloads.clear()
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     """Make the page's notebook and link it under the title."""
     source = page.file.src_uri
+    if source.startswith(CHAPTER_SECTIONS) and source.endswith(".ipynb"):
+        _own_downloads[page.url] = Path(page.file.abs_dest_path).parent / Path(source).name
+        return html
     if not source.startswith(CHAPTER_SECTIONS) or not source.endswith(".md"):
         return html
     name = notebook_name(page)
@@ -219,6 +273,29 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     return html[:heading_end] + link + html[heading_end:]
 
 
+def absolute_download(notebook: Any, page_url: str, base: str) -> Any:
+    """A notebook page's downloadable copy, its links made absolute and its
+    first cell told where they lead."""
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        cell.source = outside_code(
+            cell.source,
+            lambda text: LINK.sub(
+                lambda found: (
+                    found.group(1) + absolute_url(found.group(2), page_url, base) + found.group(3)
+                ),
+                text,
+            ),
+        )
+    first = notebook.cells[0]
+    if first.cell_type != "markdown":
+        raise PluginError(f"notebook: the first cell of {page_url} is not Markdown")
+    first.source = first.source.rstrip("\n") + f"\n\n*{where_links_lead(base)}*"
+    nbformat.validate(notebook)
+    return notebook
+
+
 def on_post_build(config: Any) -> None:
     site = Path(config["site_dir"])
     for page_url, (name, notebook) in _notebooks.items():
@@ -226,3 +303,9 @@ def on_post_build(config: Any) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
         target.write_text(text, encoding="utf-8")
+    base = site_url(config)
+    for page_url, download in _own_downloads.items():
+        if not download.is_file():
+            raise PluginError(f"notebook: mkdocs-jupyter wrote no download at {download}")
+        notebook = nbformat.read(download, as_version=4)
+        nbformat.write(absolute_download(notebook, page_url, base), download)

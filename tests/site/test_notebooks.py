@@ -61,9 +61,36 @@ def test_chapter_notebook_is_valid_and_runs(
     assert result.returncode == 0, f"{chapter}:\n{result.stderr[-2000:]}"
 
 
+def _prose(markdown: str) -> str:
+    """A Markdown cell without its code fences and `code` spans."""
+    without_fences = re.sub(r"^\s*```.*?^\s*```", "", markdown, flags=re.S | re.M)
+    return re.sub(r"`[^`\n]*`", "", without_fences)
+
+
 def test_the_digits_notebook_keeps_its_own_download(site_dir: Path) -> None:
     page = site_dir / "part3" / "training-on-digits" / "index.html"
     html = page.read_text(encoding="utf-8")
     assert "Download as notebook" not in html
     assert (page.parent / "training-on-digits.ipynb").is_file()
 
+
+def test_the_digits_download_links_to_the_hosted_site(site_dir: Path) -> None:
+    """The downloaded copy of the notebook page (written by mkdocs-jupyter,
+    rewritten by hooks/notebooks.py) has no relative link, which would lead
+    nowhere outside the site, and its first cell says where its links go."""
+    download = site_dir / "part3" / "training-on-digits" / "training-on-digits.ipynb"
+    notebook = nbformat.read(download, as_version=4)
+    nbformat.validate(notebook)
+    targets = [
+        target
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for target in LINK_TARGET.findall(_prose(cell.source))
+    ]
+    assert targets, "the digits notebook's download has no links at all"
+    relative = [target for target in targets if not re.match(r"^(https?://|mailto:)", target)]
+    assert not relative, f"relative links in the digits notebook's download: {relative}"
+    assert "Its links lead to" in notebook.cells[0].source
+    assert all(cell.outputs == [] for cell in notebook.cells if cell.cell_type == "code"), (
+        "the download is expected without outputs, as its first cell says"
+    )
