@@ -382,7 +382,6 @@ class Tensor:
         data = _matmul(a, b)
         if a.ndim == 2 and b.ndim == 2:
             return _result(data, "@", (self, lambda g: g @ b.T), (other, lambda g: a.T @ g))
-        # --8<-- [end:matmul]
         if a.ndim > 2 or b.ndim > 2:  # a batch of matrices: (..., n, k) @ (..., k, m)
             return _batched_matmul(self, other, data)
         if a.ndim == 1 and b.ndim == 2:  # (k,) @ (k, m) -> (m,)
@@ -394,6 +393,7 @@ class Tensor:
                 data, "@", (self, lambda g: np.outer(g, b)), (other, lambda g: a.T @ g)
             )
         return _result(data, "@", (self, lambda g: g * b), (other, lambda g: g * a))
+    # --8<-- [end:matmul]
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return _lift(other, self) @ self
