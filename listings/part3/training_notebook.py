@@ -161,9 +161,10 @@ the images into the test set, then `validation_fraction` of the *rest* into
 the validation set. So with 0.2 for both, the validation set is a fifth of
 the four fifths left after the test set, 16% of all the images, and the
 training set is the remaining 64%. It also divides the pixels by
-16, so that they run from 0 to 1: inputs of about the size of 1 suit the
-starting weights, as the chapter on
-[initialization](@part3/initialization/) explains.
+16, so that they run from 0 to 1: the starting weights pass the inputs'
+size on to the logits, and raw pixels would make an untrained network
+confidently wrong, with a loss several times larger, as the chapter on
+[initialization](@part3/initialization/#the-size-of-the-inputs) measures.
 """)
 
 code("""
@@ -264,9 +265,11 @@ loop out again:
 md(included("train_epoch", "evaluate"))
 
 md("""
-`fit` runs the epochs. After each one it records the mean training loss and
-the training accuracy (the fraction of images whose largest logit is at the
-right digit), and, given a validation set, the validation loss and accuracy.
+`fit` runs the epochs. After each one it records the training loss, the mean of
+the batch losses *during* the epoch (`train_epoch` returns it), and the
+training accuracy (the fraction of images whose largest logit is at the
+right digit), measured with the weights at the *end* of the epoch; and,
+given a validation set, the validation loss and accuracy, also at the end.
 It also keeps a copy of the weights whenever the validation loss reaches a
 new low, for a reason we come to below:
 """)
@@ -326,6 +329,7 @@ val_at_end = evaluate(fresh, data.X_val, data.y_val)[0]
 print(f"epoch 1: mean batch loss during the epoch {mean_during:.4f};",
       f"at its end: training {train_at_end:.4f}, validation {val_at_end:.4f}")
 assert train_at_end < mean_during
+assert train_at_end < val_at_end  # same weights, same moment: training is lower
 """)
 
 md("""
@@ -356,8 +360,8 @@ fig
 md("""
 The training loss keeps falling, epoch after epoch: the network fits its
 training images better and better. The validation loss falls fast at first
-and then stops improving: from one epoch to the next it goes up about as
-often as it goes down, inside a band. The next cell counts the ups and
+and then nearly stops improving: from one epoch to the next it goes up about
+as often as it goes down, inside a band. The next cell counts the ups and
 measures the band over the second half of the run:
 """)
 
@@ -369,6 +373,7 @@ print(f"epochs {history.epochs // 2 + 1}-{history.epochs}: the validation loss r
       f"between {second_half.min():.3f} and {second_half.max():.3f};")
 print(f"the training loss fell from {history.train_loss[history.epochs // 2]:.4f}",
       f"to {history.train_loss[-1]:.4f} over the same epochs")
+assert 5 <= ups <= 14  # of 19 steps: up about as often as down
 assert history.train_loss[-1] < history.train_loss[history.epochs // 2] / 2
 """)
 
@@ -420,17 +425,28 @@ patient = nn.MLP(64, [128, 10], rng=0)
 stopped = fit(patient, optim.SGD(patient.parameters(), lr=0.1, momentum=0.9),
               data.X_train, data.y_train, epochs=40,
               X_val=data.X_val, y_val=data.y_val, patience=5)
+kept = stopped.best_epoch
 print(f"with patience=5 the same run stops after epoch {stopped.epochs}",
-      f"and keeps epoch {stopped.best_epoch}")
+      f"and keeps epoch {kept}: validation loss {stopped.val_loss[kept - 1]:.4f},",
+      f"accuracy {stopped.val_accuracy[kept - 1]:.1%}",
+      f"(the full run's best, epoch {best}: {history.val_loss[best - 1]:.4f},",
+      f"{history.val_accuracy[best - 1]:.1%})")
 assert stopped.val_loss == history.val_loss[:stopped.epochs]  # the same run, cut short
+assert stopped.val_loss[kept - 1] >= history.val_loss[best - 1]  # it can only miss
+assert stopped.val_loss[kept - 1] < 1.05 * history.val_loss[best - 1]  # ...here, narrowly
+assert stopped.epochs <= history.epochs - 5  # and it saved epochs
 """)
 
 md("""
+Here the risk costs little: the patient run stops well before epoch 40, and
+the epoch it keeps has a validation loss within 5% of the full run's best.
+On another problem, or with a smaller `patience`, the gap can be larger.
+
 ## How precise is an accuracy?
 
 The lowest validation loss, the highest validation accuracy and the last
-epoch land on different epochs, and their accuracies differ by a few images.
-Is any of those differences real?
+epoch land on different epochs, and their accuracies differ by a few images
+(the next cell counts them). Is any of those differences real?
 
 An accuracy on $n$ images is a count of right answers divided by $n$. If the
 network reads a new image right with probability $q$, independently of the
@@ -453,6 +469,14 @@ def standard_error(accuracy, n):
 
 
 n_val = len(data.y_val)
+three = {"lowest loss": best, "highest accuracy": int(np.argmax(history.val_accuracy)) + 1,
+         "last": history.epochs}
+right = {name: round(history.val_accuracy[epoch - 1] * n_val) for name, epoch in three.items()}
+print("validation images read right:",
+      ", ".join(f"{right[name]} at epoch {three[name]} ({name})" for name in three))
+assert len(set(three.values())) == 3  # three different epochs
+assert 1 <= max(right.values()) - min(right.values()) <= 6  # a few images apart
+
 best_accuracy = history.val_accuracy[best - 1]
 se_val = standard_error(best_accuracy, n_val)
 late = np.array(history.val_accuracy[history.epochs // 2:])
@@ -573,8 +597,8 @@ with tempfile.TemporaryDirectory() as folder:
 md("""
 ## How long all this took
 
-The whole notebook, from loading the images to here, two training runs
-included:
+The whole notebook, from loading the images to here, with its three training
+runs (forty epochs, the one-epoch check and the patient run) included:
 """)
 
 code("""
@@ -639,7 +663,7 @@ exercise(
     "guess, and the accuracy is close to chance. The first huge steps pushed the "
     "hidden layer's weights so far that nearly every ReLU outputs 0 for every "
     "image. A ReLU that is 0 has gradient 0, so nothing can bring it back: the "
-    "network gives the same logits to every image.",
+    "network gives almost the same logits to every image.",
     "learning_rate",
 )
 exercise(
