@@ -52,6 +52,7 @@ LABEL_FONT = 13
 TITLE_FONT = 15
 SCALES = ("linear", "log")
 MARKERS = ("circle", "square", "cross")
+ALIGNS = (None, "start", "middle", "end")
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _UID = "__chainrule_uid__"
 
@@ -368,6 +369,7 @@ class _Note:
     y: float
     text: str
     color: str
+    align: str | None
 
 
 @dataclass
@@ -443,6 +445,11 @@ class Figure:
     Series without a `color` take the next colour of `PALETTE`; reference
     lines and notes default to ``currentColor``. Set ``fig.legend = False``
     to hide the legend, which is drawn above the plot when labels exist.
+
+    ``axes=False`` draws no axis lines, grid or tick labels, and gives their
+    margins to the plot: for a diagram (boxes, arrows, notes) whose
+    coordinates only place things. Limits, `aspect`, the title, the legend
+    and any axis labels work as usual.
     """
 
     def __init__(
@@ -457,6 +464,7 @@ class Figure:
         xlim: tuple[float, float] | None = None,
         ylim: tuple[float, float] | None = None,
         aspect: str = "auto",
+        axes: bool = True,
     ) -> None:
         if width < 160 or height < 120:
             raise ValueError(f"Figure needs width >= 160 and height >= 120, got {width}x{height}")
@@ -469,6 +477,7 @@ class Figure:
         self.title, self.xlabel, self.ylabel = title, xlabel, ylabel
         self.xscale, self.yscale = _check_scale(xscale, "x"), _check_scale(yscale, "y")
         self.xlim, self.ylim = xlim, ylim
+        self.axes = axes
         self.legend = True
         self._lines: list[_Line] = []
         self._scatters: list[_Scatter] = []
@@ -555,10 +564,20 @@ class Figure:
         self._arrows.append(_Arrow(*numbers, label, self._color(color), width))
         return self
 
-    def annotate(self, x: float, y: float, text: str, color: str | None = None) -> Figure:
-        """A short note written next to the data point ``(x, y)``."""
+    def annotate(self, x: float, y: float, text: str, color: str | None = None,
+                 align: str | None = None) -> Figure:
+        """A short note written just above the data point ``(x, y)``.
+
+        `align` says which part of the text sits at the point: ``"start"``
+        (the text runs rightwards from it), ``"middle"`` (centred on it) or
+        ``"end"`` (the text ends at it). The default, None, chooses
+        ``"end"`` in the right 30% of the plot and ``"start"`` elsewhere, so
+        a note near the right edge stays inside the figure.
+        """
+        if align not in ALIGNS:
+            raise ValueError(f"annotate align must be one of {ALIGNS}, got {align!r}")
         self._notes.append(_Note(_to_float(x, "annotate x"), _to_float(y, "annotate y"),
-                                 str(text), color or "currentColor"))
+                                 str(text), color or "currentColor", align))
         return self
 
     def heatmap(
@@ -763,21 +782,30 @@ class Figure:
         legend_top = 10 + (TITLE_FONT + 12 if self.title else 0)
         legend_rows = len(self._legend_rows(self._legend_items(), self._legend_room()))
         top = max(legend_top + 22 * legend_rows + (6 if legend_rows else 0), 14)
-        bottom = self.height - (TICK_FONT + 18 + (LABEL_FONT + 10 if self.xlabel else 0))
+        tick_room = TICK_FONT + 18 if self.axes else 10
+        bottom = self.height - (tick_room + (LABEL_FONT + 10 if self.xlabel else 0))
         if bottom - top < 60:
             raise ValueError(f"Figure {self.width}x{self.height} has no room left for the plot "
                              f"under a legend of {len(self._legend_items())} entries: make it "
                              "taller, or the labels shorter, or set fig.legend = False")
         yaxis = _Axis(self.yscale, ylo, yhi, start=bottom, end=top)
-        ylabels = yaxis.labels(self._y_target(yaxis))
-        widest = max((_text_width(text, TICK_FONT) for _, text in ylabels), default=0)
-        left = 10 + (LABEL_FONT + 10 if self.ylabel else 0) + widest + 10
+        left = 10 + (LABEL_FONT + 10 if self.ylabel else 0) + self._ytick_room(yaxis)
         xaxis = _Axis(self.xscale, xlo, xhi, start=left, end=self.width - 16)
+        if not self.axes:
+            xaxis.end = self.width - 10
+            return xaxis, yaxis, legend_top
         xlabels = xaxis.labels(self._x_target(xaxis))
         if xlabels and xaxis.to_px(xlabels[-1][0]) > self.width - 30:
             overhang = _text_width(xlabels[-1][1], TICK_FONT) / 2 + 4
             xaxis.end = self.width - max(16, overhang)
         return xaxis, yaxis, legend_top
+
+    def _ytick_room(self, yaxis: _Axis) -> float:
+        """The width left of the plot for the y tick labels (none without axes)."""
+        if not self.axes:
+            return 0.0
+        ylabels = yaxis.labels(self._y_target(yaxis))
+        return max((_text_width(text, TICK_FONT) for _, text in ylabels), default=0) + 10
 
     @staticmethod
     def _x_target(axis: _Axis) -> int:
@@ -923,10 +951,11 @@ class Figure:
 
     @staticmethod
     def _draw_note(note: _Note, xaxis: _Axis, yaxis: _Axis) -> str:
-        """A note beside its point, turned to the left near the right edge."""
+        """A note beside its point, aligned by `align` or else by where it is."""
         x, y = xaxis.to_px(note.x), yaxis.to_px(note.y)
         near_right = x > xaxis.start + 0.7 * (xaxis.end - xaxis.start)
-        anchor, dx = ("end", -6) if near_right else ("start", 6)
+        anchor = note.align or ("end" if near_right else "start")
+        dx = {"start": 6, "middle": 0, "end": -6}[anchor]
         return (f'<text class="note" x="{_num(x + dx)}" y="{_num(y - 6)}" '
                 f'fill="{_attr(note.color)}" font-size="{TICK_FONT}" text-anchor="{anchor}">'
                 f"{escape(note.text)}</text>")
@@ -972,7 +1001,8 @@ class Figure:
         for heat in self._heatmaps:
             body += self._draw_heatmap(heat, xaxis, yaxis)
         body += ["</g>"]
-        body += self._draw_axes(xaxis, yaxis)
+        if self.axes:
+            body += self._draw_axes(xaxis, yaxis)
         body += [f'<g clip-path="url(#{_UID}-clip)">']
         body += [self._draw_ref(ref, xaxis, yaxis) for ref in self._refs]
         body += [self._draw_line(line, xaxis, yaxis) for line in self._lines]

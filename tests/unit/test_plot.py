@@ -201,6 +201,22 @@ def test_empty_figure_still_draws_axes() -> None:
     assert "nothing yet" in texts(root)
 
 
+def test_without_axes_there_is_no_axis_grid_or_tick_label() -> None:
+    def boxes(axes: bool) -> Figure:
+        fig = Figure(width=300, height=200, xlim=(0, 3), ylim=(0, 2), title="boxes", axes=axes)
+        return fig.heatmap([[0.0]], 0, 1, 0, 1).annotate(0, 1, "a box")
+
+    plain, with_axes = boxes(False), boxes(True)
+    root = parse(plain.to_svg())
+    assert not {"axes", "ticks"} & {g.get("class") for g in find_all(root, "g")}
+    assert sorted(texts(root)) == ["a box", "boxes"]
+    assert {"axes", "ticks"} <= {g.get("class") for g in find_all(parse(with_axes.to_svg()), "g")}
+    # the room the ticks took goes to the plot: the box is drawn bigger
+    plain_box, axes_box = heat_rects(plain)[0], heat_rects(with_axes)[0]
+    assert float(plain_box.get("width")) > float(axes_box.get("width"))
+    assert float(plain_box.get("height")) > float(axes_box.get("height"))
+
+
 def test_limits_are_respected_and_points_outside_are_left_out() -> None:
     fig = Figure(xlim=(0, 1), ylim=(0, 1)).scatter([0.5, 2.0], [0.5, 0.5])
     assert len(find_all(parse(fig.to_svg()), "circle")) == 1
@@ -342,6 +358,22 @@ def test_annotation_near_the_right_edge_is_anchored_at_its_end() -> None:
     notes = {t.text: t for t in find_all(parse(fig.to_svg()), "text") if t.get("class") == "note"}
     assert notes["left"].get("text-anchor") == "start"
     assert notes["right"].get("text-anchor") == "end"
+
+
+def test_annotation_align_overrides_the_automatic_choice() -> None:
+    fig = Figure(xlim=(0, 10), ylim=(0, 10))
+    fig.annotate(9.5, 9, "start", align="start").annotate(1, 1, "end", align="end")
+    fig.annotate(5, 5, "middle", align="middle").annotate(9.5, 1, "auto", align=None)
+    notes = {t.text: t for t in find_all(parse(fig.to_svg()), "text") if t.get("class") == "note"}
+    assert {text: t.get("text-anchor") for text, t in notes.items()} == {
+        "start": "start", "end": "end", "middle": "middle", "auto": "end"}
+    # the text starts just right of its point, ends just left of it, or is centred on it
+    xaxis, _, _ = fig._layout()
+    assert float(notes["start"].get("x")) == pytest.approx(xaxis.to_px(9.5) + 6, abs=0.01)
+    assert float(notes["end"].get("x")) == pytest.approx(xaxis.to_px(1) - 6, abs=0.01)
+    assert float(notes["middle"].get("x")) == pytest.approx(xaxis.to_px(5), abs=0.01)
+    with pytest.raises(ValueError, match="align must be one of"):
+        Figure().annotate(0, 0, "x", align="left")
 
 
 def heat_rects(fig: Figure) -> list[ET.Element]:
