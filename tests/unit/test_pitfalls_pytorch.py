@@ -58,6 +58,16 @@ def test_pytorch_keeps_no_grad_on_interior_nodes() -> None:
         warnings.simplefilter("ignore", UserWarning)  # "accessing .grad of a non-leaf"
         assert d.grad is None
     assert a.grad.item() == 6.0
+
+
+def test_pytorch_keeps_an_interior_grad_when_asked_with_retain_grad() -> None:
+    a, b, c, f = leaves()
+    d = a * b + c
+    d.retain_grad()  # ask, before backward, for d's .grad to be kept
+    L = d * f
+    L.backward()
+    assert d.grad.item() == -2.0  # dL/dd = f
+    assert a.grad.item() == 6.0
 # --8<-- [end:pytorch_backward_twice]
 
 
