@@ -102,7 +102,7 @@ class Value:
     # --8<-- [start:exp]
     def exp(self) -> Value:
         result = math.exp(self.data)
-        return Value(result, (self,), (result,), "exp")  # d(e^a)/da = e^a, the result itself
+        return Value(result, (self,), (result,), "exp")  # d exp(a)/da = exp(a), the result itself
     # --8<-- [end:exp]
 
     # --8<-- [start:tanh]
