@@ -56,7 +56,8 @@ def caught(f, inputs) -> str | None:
     return None
 
 
-if __name__ == "__main__":
+def check_each_bug() -> None:
+    """Gradcheck each buggy operation (it must be caught) and its fix (it must pass)."""
     cases = [
         ("a * b, local derivatives swapped", mul_swapped, mul, lambda op: lambda a, b: op(a, b),
          (2.0, -3.0)),
@@ -74,3 +75,7 @@ if __name__ == "__main__":
     # A bug can hide at a lucky point: with a == b, swapping a and b changes nothing.
     assert caught(lambda a, b: mul_swapped(a, b), (2.0, 2.0)) is None
     print("a * b with swapped local derivatives passes at a = b = 2: check at several points")
+
+
+if __name__ == "__main__":
+    check_each_bug()
