@@ -264,7 +264,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     _notebooks[page.url] = (name, notebook)
     link = (
         f'<p class="notebook-download"><a href="{name}" download="{name}">'
-        "Download as notebook</a> (the chapter's prose and code, to run in Jupyter)</p>"
+        "Download as notebook</a> (this page's prose and code, to run in Jupyter)</p>"
     )
     heading_end = html.find("</h1>")
     if heading_end == -1:
