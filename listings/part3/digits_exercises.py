@@ -73,7 +73,7 @@ for lr in (0.1, 2.0):
 
 # With lr = 2.0 the loss gets stuck near log(10) = 2.30, the loss of a
 # uniform guess: the huge first steps left (nearly) every hidden ReLU at 0
-# for every image, so the network gives every image the same logits.
+# for every image, so the network gives almost the same logits to every image.
 assert history.train_loss[-1] > 2.0 and val_accuracy < 0.3 and dead > 0.9
 # --8<-- [end:learning_rate]
 
