@@ -117,10 +117,11 @@ def conv2d(
     """Convolve images x (N, C, H, W) with filters weight (F, C, kh, kw): (N, F, OH, OW).
 
     Forward: cut the windows, flatten each to a column of C*kh*kw numbers,
-    and multiply by the filters flattened to rows, W2 (F, C*kh*kw):
-    Y = W2 @ cols, one matrix product per image. Backward, with G = dL/dY:
-    dW2 = G @ cols^T summed over the batch, dcols = W2^T @ G, and dx is
+    and multiply by the filters flattened to rows, w2 (F, C*kh*kw):
+    Y = w2 @ cols, one matrix product per image. Backward, with G = dL/dY:
+    dw2 = G @ cols^T summed over the batch, dcols = w2^T @ G, and dx is
     dcols added back onto the pixels (`add_windows`), padding cut off.
+    (The chapter writes w2 as K_2, C as D, and OH*OW as o_h o_w.)
     """
     stride, padding = _check_int(stride, "stride", 1), _check_int(padding, "padding", 0)
     xd, wd = _conv_operands(x, weight)
@@ -131,15 +132,17 @@ def conv2d(
     oh, ow = cols.shape[-2:]
     cols = cols.reshape(n, c * kh * kw, oh * ow)
     w2 = wd.reshape(f, c * kh * kw)
-    out = (w2 @ cols).reshape(n, f, oh, ow)  # (F, K) @ (N, K, P) -> (N, F, P)
+    # (F, C*kh*kw) @ (N, C*kh*kw, OH*OW) -> (N, F, OH*OW)
+    out = (w2 @ cols).reshape(n, f, oh, ow)
 
     def grad_x(g: np.ndarray) -> np.ndarray:
-        dcols = w2.T @ g.reshape(n, f, oh * ow)  # (N, K, P)
+        dcols = w2.T @ g.reshape(n, f, oh * ow)  # (N, C*kh*kw, OH*OW)
         dcols = dcols.reshape(n, c, kh, kw, oh, ow)
         return _unpad(add_windows(dcols, padded.shape, stride), padding)
 
     def grad_w(g: np.ndarray) -> np.ndarray:
-        dw2 = np.tensordot(g.reshape(n, f, oh * ow), cols, axes=([0, 2], [0, 2]))  # (F, K)
+        # sum over images and positions: (F, C*kh*kw), the shape of w2
+        dw2 = np.tensordot(g.reshape(n, f, oh * ow), cols, axes=([0, 2], [0, 2]))
         return dw2.reshape(wd.shape)
 
     edges = [(x, grad_x), (weight, grad_w)]
