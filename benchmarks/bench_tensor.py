@@ -419,7 +419,8 @@ def summarise(times: dict[str, list[float]], steps: int) -> dict[str, dict[str, 
 
 def print_table(results: dict[str, Any]) -> None:
     for batch, row in results["epoch"].items():
-        print(f"\nOne epoch, batch {batch} ({row['steps']} steps), float32:")
+        steps = f"{row['steps']} step" + ("" if row["steps"] == 1 else "s")
+        print(f"\nOne epoch, batch {batch} ({steps}), float32:")
         print(f"  {'contender':44} {'best ms':>9} {'median ms':>10} {'us/step':>8} "
               f"{'x floor':>8} {'x torch1':>9} {'tracemalloc':>12}")
         for name, figures in row["contenders"].items():
