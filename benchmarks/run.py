@@ -81,8 +81,9 @@ def tensor_markdown(r: dict[str, Any]) -> str:
     ]
     for key, epoch in r["epoch"].items():
         batch = "full batch" if key == "full" else f"batch {epoch['batch_size']}"
+        steps = f"{epoch['steps']} step" + ("" if epoch["steps"] == 1 else "s")
         lines += [
-            f"| one epoch, {batch} ({epoch['steps']} steps) | ms | × numpy floor "
+            f"| one epoch, {batch} ({steps}) | ms | × numpy floor "
             f"| × PyTorch 1 thread |",
             "| --- | ---: | ---: | ---: |",
         ]
