@@ -9,6 +9,7 @@ the copy button and the palette toggle must work.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -142,4 +143,19 @@ def test_notebook_page_links_its_download(browser, site_url: str) -> None:  # ty
     response = page.request.get(link.evaluate("a => a.href"))
     assert response.status == 200
     assert '"cells"' in response.text()
+    context.close()
+
+
+def test_licence_page_links_the_third_party_notice(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The Licences page links the notice the build writes for the npm code
+    the site serves: Pyodide (MPL-2.0) and the CodeMirror editor (MIT)."""
+    context, page, _ = _open(browser, site_url + "licence/")
+    content = page.locator(".md-content").inner_text()
+    assert "Pyodide" in content and "MPL-2.0" in content and "CodeMirror" in content
+    link = page.locator("a[href$='THIRD-PARTY-LICENCES.txt']")
+    response = page.request.get(link.evaluate("a => a.href"))
+    assert response.status == 200
+    notice = response.text()
+    assert re.search(r"^pyodide [\d.]+: MPL-2\.0$", notice, re.MULTILINE), notice[:300]
+    assert re.search(r"^@codemirror/view [\d.]+: MIT$", notice, re.MULTILINE), notice[:300]
     context.close()
