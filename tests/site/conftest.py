@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -110,37 +111,38 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+# Requests that may go out: to the local server, and the browser's own data.
+LOCAL = re.compile(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|file:)")
+# Every other request, as a pattern the browser side matches, so that local
+# requests are never held up waiting for Python to let them through.
+NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:|file:)")
+
+
 @pytest.fixture()
 def offline_page(chromium):  # type: ignore[no-untyped-def]
     """Open a URL in a fresh browser context whose network stops at
     127.0.0.1: every other request is refused (and recorded). Returns
-    `open(url, **context_options) -> (page, record)`; `record["requests"]`
-    lists every URL asked for, `record["refused"]` those refused,
-    `record["errors"]` console and page errors."""
-    from urllib.parse import urlparse
-
+    `open(url, wait_until="networkidle", **context_options) -> (page, record)`;
+    `record["requests"]` lists every URL asked for (the page's workers'
+    requests included), `record["refused"]` those refused, `record["errors"]`
+    console and page errors."""
     contexts = []
 
-    def open_page(url: str, **context_options):  # type: ignore[no-untyped-def]
+    def open_page(url: str, wait_until: str = "networkidle", **context_options):  # type: ignore[no-untyped-def]
         context = chromium.new_context(**context_options)
         contexts.append(context)
         record: dict[str, list[str]] = {"requests": [], "refused": [], "errors": []}
 
-        def route(route) -> None:  # type: ignore[no-untyped-def]
-            request_url = route.request.url
-            record["requests"].append(request_url)
-            local = urlparse(request_url).hostname == "127.0.0.1"
-            if local or request_url.startswith(("data:", "blob:", "file:")):
-                route.continue_()
-            else:
-                record["refused"].append(request_url)
-                route.abort("internetdisconnected")
+        def refuse(route) -> None:  # type: ignore[no-untyped-def]
+            record["refused"].append(route.request.url)
+            route.abort("internetdisconnected")
 
-        context.route("**/*", route)
+        context.on("request", lambda request: record["requests"].append(request.url))
+        context.route(NOT_LOCAL, refuse)
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and record["errors"].append(m.text))
         page.on("pageerror", lambda e: record["errors"].append(str(e)))
-        page.goto(url, wait_until="networkidle")
+        page.goto(url, wait_until=wait_until)
         return page, record
 
     yield open_page

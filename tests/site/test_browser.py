@@ -35,8 +35,10 @@ def _page_urls(site_dir: Path, site_url: str) -> list[str]:
     ]
 
 
-def _open(browser, url: str, **context_options):  # type: ignore[no-untyped-def]
-    """Open `url` and record console errors, page errors and foreign requests."""
+def _open(browser, url: str, wait_until: str = "networkidle", **context_options):  # type: ignore[no-untyped-def]
+    """Open `url` and record console errors, page errors and foreign requests.
+    By default wait until the network is quiet (so a late request is seen);
+    `wait_until="load"` returns at the load event, for `_wait_until_drawn`."""
     context = browser.new_context(**context_options)
     # Material draws each Mermaid diagram into a closed shadow root; opening
     # it lets the test look inside for the SVG the diagram became.
@@ -58,8 +60,34 @@ def _open(browser, url: str, **context_options):  # type: ignore[no-untyped-def]
             record["foreign"].append(request.url)
 
     page.on("request", check_request)
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until=wait_until)
     return context, page, record
+
+
+# What the reader sees once a page is drawn: KaTeX has rendered the math,
+# each Mermaid diagram is an SVG, the fonts are in.
+DRAWN = (
+    "() => document.readyState === 'complete'"
+    " && [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))"
+    " && [...document.querySelectorAll('.mermaid')].every("
+    "e => e.shadowRoot && e.shadowRoot.querySelector('svg g'))"
+)
+
+
+def _wait_until_drawn(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function(DRAWN, timeout=30_000)
+    page.evaluate("() => document.fonts.ready.then(() => null)")
+
+
+def _wait_until_transitions_end(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the CSS transitions and finite animations running now to
+    finish (a fixed sleep only guesses); getAnimations() flushes style, so
+    the transitions a change just set off are among them."""
+    page.evaluate(
+        "() => Promise.all(document.getAnimations()"
+        ".filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)"
+        ".map(a => a.finished.catch(() => null))).then(() => null)"
+    )
 
 
 def test_every_page_loads_clean_and_offline(browser, site_dir: Path, site_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -31,6 +31,7 @@ import re
 import statistics
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -262,18 +263,23 @@ def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-
     steps, marked = program_of(html)
     if not marked:
         pytest.skip(f"{page_name} has no block that runs in a browser")
-    page, record = offline_page(site_url + page_name + "/")
-    assert page.locator(".inpage-toolbar").count() == len(marked)
-    assert not [u for u in record["requests"] if "/assets/inpage/" in u], "Pyodide fetched on load"
-    open_all_details(page)
-
     runs = [chain_codes(steps, index) for index in marked]
-    expected = cpython_outputs(reader_python, runs, tmp_path)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # CPython runs the same chains while the browser does.
+        reference = pool.submit(cpython_outputs, reader_python, runs, tmp_path)
+        page, record = offline_page(site_url + page_name + "/")
+        assert page.locator(".inpage-toolbar").count() == len(marked)
+        assert not [u for u in record["requests"] if "/assets/inpage/" in u], (
+            "Pyodide fetched on load"
+        )
+        open_all_details(page)
+        outcomes = [run_block(page, index) for index in marked]
+        expected = reference.result()
+
     problems = []
     seconds = []
     killed_by_known_block = False
-    for index, chain, want in zip(marked, runs, expected, strict=True):
-        got = run_block(page, index)
+    for index, chain, want, got in zip(marked, runs, expected, outcomes, strict=True):
         seconds.append(got["seconds"])
         known = [why for marker, why in KNOWN_TO_DIFFER.items() if any(marker in c for c in chain)]
         if known and got["state"] == "ok":
@@ -364,7 +370,7 @@ def test_reader_changes_a_and_reads_new_gradients(  # type: ignore[no-untyped-de
     (original,) = cpython_outputs(reader_python, [chain_codes(steps, step)], tmp_path)
     assert changed["stdout"] and not same_output(changed["stdout"], original["stdout"])
 
-    page, record = offline_page(site_url + "part1/chain-rule/")
+    page, record = offline_page(site_url + "part1/chain-rule/", wait_until="load")
     open_all_details(page)
     toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
     toolbar.get_by_role("button", name=re.compile("^Edit")).click()
@@ -392,7 +398,10 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
     steps, marked = program_of(built_html(site_dir, "part1/derivatives"))
     step = marked[0]
     page, record = offline_page(
-        site_url + "part1/derivatives/", color_scheme="dark", viewport={"width": 390, "height": 844}
+        site_url + "part1/derivatives/",
+        wait_until="load",
+        color_scheme="dark",
+        viewport={"width": 390, "height": 844},
     )
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
     toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
