@@ -59,8 +59,9 @@ class Neuron(Module):
     Weights start uniform in [-1, 1], the bias at 0. `activation` is
     ``"tanh"`` (the default), ``"relu"``, ``"sigmoid"`` or ``None`` (linear).
     `value_type` is the class of the parameters: the neuron only adds,
-    multiplies and calls the activation, so the reader's own
-    `chainrule.our_value.Value` works as well as `chainrule.Value`.
+    multiplies and calls the activation, so with ``"tanh"``, ``"relu"`` or
+    ``None`` the reader's own `chainrule.our_value.Value` works as well as
+    `chainrule.Value` (it has no ``sigmoid``).
     """
 
     def __init__(
