@@ -490,10 +490,12 @@ print(f"epochs {history.epochs // 2 + 1}-{history.epochs}: validation accuracy",
 md("""
 A standard error of a few images means that differences of a few images
 between epochs, or between two models, can be noise: on their own they do
-not show which would read *new* digits better. A common rule of thumb trusts
-a difference only beyond about two standard errors. Exercise 5 sets
-this noise beside another kind, the spread between training runs from
-different seeds.
+not show which would read *new* digits better. A rough rule of thumb:
+trust a difference only beyond about two standard errors *of the
+difference*. For two models measured on the same images, that standard
+error is often smaller than the one above, because the models share many
+of their mistakes. Exercise 5 shows this, and sets this noise beside another
+kind, the spread between training runs from different seeds.
 
 ## The test set, once
 
@@ -677,8 +679,8 @@ exercise(
     "so the whole computation runs in single precision; the solution checks "
     "every parameter's and gradient's type, and that the two validation "
     "accuracies agree to within two images. A `float32` number takes 4 bytes "
-    "instead of 8, which is one reason large networks are trained in single "
-    "precision (PyTorch's default); this part of the book uses `float64` "
+    "instead of 8, which is one reason networks are commonly trained in single "
+    "precision (PyTorch's default) or lower; this part of the book uses `float64` "
     "because gradient checks need the precision (the "
     "[PyTorch chapter](@part3/from-chainrule-to-pytorch/) shows a check that "
     "fails in `float32`). The solution also prints how long each run's 20 "
