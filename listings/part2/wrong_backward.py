@@ -77,5 +77,4 @@ def check_each_bug() -> None:
     print("a * b with swapped local derivatives passes at a = b = 2: check at several points")
 
 
-if __name__ == "__main__":
-    check_each_bug()
+check_each_bug()
