@@ -96,6 +96,26 @@ def _floats(values: Iterable[Any], where: str) -> list[float]:
     return [_to_float(v, where) for v in values]
 
 
+def _grid_on_rectangle(
+    what: str, grid: Iterable[Iterable[Any]], extent: tuple[Any, Any, Any, Any], min_size: int
+) -> tuple[list[list[float]], list[float]]:
+    """Check a grid of values (equal rows, at least min_size x min_size) and the
+    rectangle (x0, x1, y0, y1) it covers; return them as floats."""
+    rows = [_floats(row, f"{what} row {i}") for i, row in enumerate(grid)]
+    if len(rows) < min_size or len(rows[0]) < min_size:
+        raise ValueError(f"{what}: needs a grid of at least {min_size} x {min_size} values"
+                         if min_size > 1 else f"{what}: needs a non-empty grid of values")
+    for i, row in enumerate(rows):
+        if len(row) != len(rows[0]):
+            raise ValueError(f"{what}: row 0 has {len(rows[0])} values but row {i} "
+                             f"has {len(row)}")
+    edges = [_to_float(v, f"{what} extent") for v in extent]
+    if not (edges[0] < edges[1] and edges[2] < edges[3]):
+        x0, x1, y0, y1 = extent
+        raise ValueError(f"{what}: needs x0 < x1 and y0 < y1, got {x0}, {x1}, {y0}, {y1}")
+    return rows, edges
+
+
 def _paired(xs: Iterable[Any], ys: Iterable[Any], kind: str) -> tuple[list[float], list[float]]:
     """Both coordinate lists, checked: same length and not empty."""
     x_list, y_list = _floats(xs, f"{kind} xs"), _floats(ys, f"{kind} ys")
@@ -602,16 +622,7 @@ class Figure:
         24 shades, or a function from a value to a colour. Heatmaps are drawn
         under everything else.
         """
-        rows = [_floats(row, f"heatmap row {i}") for i, row in enumerate(grid)]
-        if not rows or not rows[0]:
-            raise ValueError("heatmap: needs a non-empty grid of values")
-        for i, row in enumerate(rows):
-            if len(row) != len(rows[0]):
-                raise ValueError(f"heatmap: row 0 has {len(rows[0])} values but row {i} "
-                                 f"has {len(row)}")
-        edges = [_to_float(v, "heatmap extent") for v in (x0, x1, y0, y1)]
-        if not (edges[0] < edges[1] and edges[2] < edges[3]):
-            raise ValueError(f"heatmap: needs x0 < x1 and y0 < y1, got {x0}, {x1}, {y0}, {y1}")
+        rows, edges = _grid_on_rectangle("heatmap", grid, (x0, x1, y0, y1), min_size=1)
         self._heatmaps.append(_Heatmap(rows, *edges, self._heat_colors(rows, colors, vmin, vmax),
                                        opacity))
         return self
@@ -637,16 +648,7 @@ class Figure:
         the crossing is placed by linear interpolation (marching squares);
         the pieces are drawn as one line, broken where they don't join.
         """
-        rows = [_floats(row, f"contour row {i}") for i, row in enumerate(grid)]
-        if len(rows) < 2 or len(rows[0]) < 2:
-            raise ValueError("contour: needs a grid of at least 2 x 2 values")
-        for i, row in enumerate(rows):
-            if len(row) != len(rows[0]):
-                raise ValueError(f"contour: row 0 has {len(rows[0])} values but row {i} "
-                                 f"has {len(row)}")
-        edges = [_to_float(v, "contour extent") for v in (x0, x1, y0, y1)]
-        if not (edges[0] < edges[1] and edges[2] < edges[3]):
-            raise ValueError(f"contour: needs x0 < x1 and y0 < y1, got {x0}, {x1}, {y0}, {y1}")
+        rows, edges = _grid_on_rectangle("contour", grid, (x0, x1, y0, y1), min_size=2)
         level = _to_float(level, "contour level")
         nrows, ncols = len(rows), len(rows[0])
 
