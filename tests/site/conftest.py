@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -15,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.site.browser import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,9 +102,9 @@ def chromium_path() -> str:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
-    """Headless Chromium, one per test module."""
+    """Headless Chromium, one per test process (pytest-xdist runs two)."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
@@ -111,40 +112,21 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
-# Requests that may go out: to the local server, and the browser's own data.
-LOCAL = re.compile(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|file:)")
-# Every other request, as a pattern the browser side matches, so that local
-# requests are never held up waiting for Python to let them through.
-NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:|file:)")
-
-
 @pytest.fixture()
 def offline_page(chromium):  # type: ignore[no-untyped-def]
     """Open a URL in a fresh browser context whose network stops at
     127.0.0.1: every other request is refused (and recorded). Returns
-    `open(url, wait_until="networkidle", **context_options) -> (page, record)`;
-    `record["requests"]` lists every URL asked for (the page's workers'
-    requests included), `record["refused"]` those refused, `record["errors"]`
-    console and page errors."""
+    `open(url, wait_until="networkidle", **context_options) -> (page, record)`,
+    with `record` as `tests.site.browser.open_page` keeps it."""
     contexts = []
 
-    def open_page(url: str, wait_until: str = "networkidle", **context_options):  # type: ignore[no-untyped-def]
-        context = chromium.new_context(**context_options)
+    def open_offline(url: str, wait_until: str = "networkidle", **context_options):  # type: ignore[no-untyped-def]
+        context, page, record = open_page(
+            chromium, url, wait_until=wait_until, refuse_foreign=True, **context_options
+        )
         contexts.append(context)
-        record: dict[str, list[str]] = {"requests": [], "refused": [], "errors": []}
-
-        def refuse(route) -> None:  # type: ignore[no-untyped-def]
-            record["refused"].append(route.request.url)
-            route.abort("internetdisconnected")
-
-        context.on("request", lambda request: record["requests"].append(request.url))
-        context.route(NOT_LOCAL, refuse)
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and record["errors"].append(m.text))
-        page.on("pageerror", lambda e: record["errors"].append(str(e)))
-        page.goto(url, wait_until=wait_until)
         return page, record
 
-    yield open_page
+    yield open_offline
     for context in contexts:
         context.close()

@@ -4,6 +4,7 @@ The site tests hold one against the other."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -67,6 +68,33 @@ def markdown_sources() -> list[Path]:
     return sorted(DOCS.rglob("*.md")) + [ROOT / "README.md"]
 
 
+def page_path_of(source: Path) -> str:
+    """The path of the URL the build gives a page of docs/ (a Markdown file
+    or a notebook): "" for the home page, "part1/chain-rule/" and so on."""
+    stem = source.relative_to(DOCS).with_suffix("").as_posix()
+    path = stem.removesuffix("index").removesuffix("/")
+    return path + "/" if path else ""
+
+
+def page_paths() -> list[str]:
+    """Every page of the book, as `page_path_of` names it: one page per
+    Markdown file or notebook in docs/. Known before the build, so that
+    tests can be made one per page."""
+    return sorted(page_path_of(source) for source in [*DOCS.rglob("*.md"), *DOCS.rglob("*.ipynb")])
+
+
+def built_page_paths(site_dir: Path) -> list[str]:
+    """Every page of the built site, as `page_paths` names them."""
+    paths = []
+    for page in built_pages(site_dir):
+        folder = page.parent.relative_to(site_dir).as_posix()
+        if page.name != "index.html":
+            paths.append(page.relative_to(site_dir).as_posix())
+        else:
+            paths.append("" if folder == "." else folder + "/")
+    return sorted(paths)
+
+
 def fences(source: Path) -> list[Fence]:
     """Every fence of a Markdown file, at any depth of admonitions and tabs."""
     tokens = make_parser().parse(source.read_text(encoding="utf-8"))
@@ -116,8 +144,11 @@ def source_of(page: Path, site_dir: Path) -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
-def html_code_blocks(page: Path) -> list[HtmlBlock]:
-    """The highlighted code blocks of a page, in order, as the reader sees them."""
+@functools.lru_cache(maxsize=None)
+def html_code_blocks(page: Path) -> tuple[HtmlBlock, ...]:
+    """The highlighted code blocks of a page, in order, as the reader sees
+    them. Kept once read: several tests ask, and the site does not change
+    during a run."""
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     blocks = []
     for div in soup.select("div.highlight"):
@@ -136,7 +167,7 @@ def html_code_blocks(page: Path) -> list[HtmlBlock]:
                 code=code.get_text(),
             )
         )
-    return blocks
+    return tuple(blocks)
 
 
 def docstring_fences(package: Path = ROOT / "src" / "chainrule") -> list[Fence]:

@@ -1,5 +1,7 @@
-"""Every page of the built book, checked by axe-core in light and in dark
-mode: no serious or critical violation of WCAG 2 A/AA.
+"""Accessibility: axe-core checks every page of the built book in light and
+in dark mode, inside `test_page_is_drawn_offline_and_accessible`
+(tests/site/test_browser.py), where each page is opened once for all its
+checks. This file holds the guard that shows that check can fail.
 
 axe-core comes bundled in `axe-playwright-python`, so nothing is fetched.
 Fixes live in docs/assets/stylesheets/accessibility.css (colours, underlined
@@ -9,76 +11,28 @@ the theme has no setting for).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from axe_playwright_python import sync_playwright as axe_api
 
-from tests.site.test_browser import (  # noqa: F401  (browser: a fixture)
-    _open,
-    _page_urls,
-    _wait_until_drawn,
-    _wait_until_transitions_end,
-    browser,
-)
+from tests.site.browser import open_page, serious_violations, switch_scheme, wait_until_drawn
 
 pytestmark = pytest.mark.browser
-SERIOUS = ("serious", "critical")
-SCHEME = "() => document.body.getAttribute('data-md-color-scheme')"
 
 
-def _serious_violations(page, axe) -> list[str]:  # type: ignore[no-untyped-def]
-    """axe-core's serious and critical findings on the page as it is now.
-    axe is put into a page once (it keeps nothing between runs), not once a
-    run as `Axe.run` does: a second scheme on the same page reuses it."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(axe.axe_script)
-    results = page.evaluate("() => axe.run(document, { resultTypes: ['violations'] })")
-    return [
-        f"{violation['id']} ({len(violation['nodes'])}x): {violation['nodes'][0]['html'][:120]}"
-        for violation in results["violations"]
-        if violation["impact"] in SERIOUS
-    ]
-
-
-def test_every_page_passes_axe_in_light_and_dark(browser, site_dir: Path, site_url: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    axe = axe_api.Axe()
-    urls = _page_urls(site_dir, site_url)
-    assert len(urls) > 5
-    problems = []
-    checked = 0
-    for url in urls:
-        context, page, _ = _open(browser, url, wait_until="load", color_scheme="light")
-        _wait_until_drawn(page)
-        for scheme in ("default", "slate"):
-            if page.evaluate(SCHEME) != scheme:  # the theme's own toggle
-                page.locator("form[data-md-component=palette] label:visible").first.click()
-                # the theme marks the body while it switches (and holds its
-                # colour transitions still); then any transition still running ends
-                page.wait_for_function(
-                    f"() => ({SCHEME})() === '{scheme}'"
-                    " && !document.body.hasAttribute('data-md-color-switching')"
-                )
-                _wait_until_transitions_end(page)
-            where = f"{url.removeprefix(site_url) or 'home'} [{scheme}]"
-            problems += [f"{where}: {v}" for v in _serious_violations(page, axe)]
-            checked += 1
-        context.close()
-    assert checked == 2 * len(urls)
-    assert not problems, "\n".join(problems)
-
-
-def test_the_check_can_fail(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    """A guard: a faint grey paragraph and a nameless link are caught."""
-    axe = axe_api.Axe()
-    context, page, _ = _open(browser, site_url, wait_until="load")
-    _wait_until_drawn(page)
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_the_check_can_fail(chromium, site_url: str, scheme: str) -> None:  # type: ignore[no-untyped-def]
+    """A guard: a faint grey paragraph and a nameless link are caught, in
+    either colour scheme."""
+    context, page, _ = open_page(chromium, site_url + "licence/", wait_until="load")
+    wait_until_drawn(page)
+    switch_scheme(page, scheme)
+    faint = "#d0d0d0" if scheme == "default" else "#3a3a3a"
     page.evaluate(
-        "() => { const p = document.createElement('p'); p.textContent = 'faint';"
-        " p.style.color = '#d0d0d0'; p.style.background = '#ffffff';"
+        "faint => { const p = document.createElement('p'); p.textContent = 'faint';"
+        " p.style.color = faint;"
         " const a = document.createElement('a'); a.href = '#';"
-        " document.querySelector('.md-content').append(p, a); }"
+        " document.querySelector('.md-content').append(p, a); }",
+        faint,
     )
-    ids = " ".join(_serious_violations(page, axe))
+    ids = " ".join(serious_violations(page))
     assert "color-contrast" in ids and "link-name" in ids
     context.close()

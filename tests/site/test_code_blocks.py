@@ -12,14 +12,13 @@ from tests.site.pages import (
     DOCS,
     PYTHON_LANGUAGES,
     ROOT,
-    built_pages,
     docstring_fences,
     fences,
     html_code_blocks,
     include_targets,
     markdown_sources,
     run_as_reader,
-    source_of,
+    page_path_of,
 )
 
 SOURCES = markdown_sources()
@@ -72,41 +71,39 @@ def _expected_blocks(source: Path) -> tuple[list[str], set[str]]:
     return tested, included
 
 
-def _markdown_pages(site_dir: Path) -> list[tuple[Path, Path]]:
-    pairs = []
-    for page in built_pages(site_dir):
-        source = source_of(page, site_dir)
-        if source is not None and source.suffix == ".md":
-            pairs.append((page, source))
-    return pairs
+MARKDOWN_PAGES = [source for source in SOURCES if source.is_relative_to(DOCS)]
 
 
-def test_every_python_block_in_the_html_was_executed(site_dir: Path) -> None:
-    """Each Python block of each built Markdown page is either the code of a
-    fence that pytest-markdown-docs ran, or code included from a tested file.
-    A block hidden from the collector (an admonition it cannot parse, say)
+def _built_page(source: Path, site_dir: Path) -> Path:
+    """The HTML page the build made from a Markdown source."""
+    built = site_dir / page_path_of(source) / "index.html"
+    assert built.is_file(), f"{_id(source)}: no page {built} in the build"
+    return built
+
+
+@pytest.mark.parametrize("source", MARKDOWN_PAGES, ids=_id)
+def test_every_python_block_in_the_html_was_executed(source: Path, site_dir: Path) -> None:
+    """Each Python block of the built page is either the code of a fence
+    that pytest-markdown-docs ran, or code included from a tested file. A
+    block hidden from the collector (an admonition it cannot parse, say)
     shows up here as a block nobody ran."""
-    checked = 0
+    tested, included = _expected_blocks(source)
+    remaining = list(tested)
     problems = []
-    for page, source in _markdown_pages(site_dir):
-        tested, included = _expected_blocks(source)
-        remaining = list(tested)
-        for block in html_code_blocks(page):
-            if block.language not in PYTHON_LANGUAGES:
+    for block in html_code_blocks(_built_page(source, site_dir)):
+        if block.language not in PYTHON_LANGUAGES:
+            continue
+        if block.title and block.title in included:
+            text = (ROOT / block.title).read_text(encoding="utf-8")
+            if all(line.strip() in text for line in block.code.splitlines()):
                 continue
-            checked += 1
-            if block.title and block.title in included:
-                text = (ROOT / block.title).read_text(encoding="utf-8")
-                if all(line.strip() in text for line in block.code.splitlines()):
-                    continue
-            if block.code in remaining:
-                remaining.remove(block.code)
-                continue
-            problems.append(f"{_id(source)}: a block nobody ran:\n{block.code[:300]}")
-        if remaining and source.name != "reference.md":
-            problems.append(f"{_id(source)}: {len(remaining)} tested fence(s) not on the page")
+        if block.code in remaining:
+            remaining.remove(block.code)
+            continue
+        problems.append(f"a block nobody ran:\n{block.code[:300]}")
+    if remaining and source.name != "reference.md":
+        problems.append(f"{len(remaining)} tested fence(s) not on the page")
     assert not problems, "\n\n".join(problems)
-    assert checked > 0, "no Python block found in the built site"
 
 
 def test_notebook_pages_ran_without_errors(site_dir: Path) -> None:
@@ -134,21 +131,15 @@ def _page_program(page: Path) -> str:
     return "\n\n".join(blocks)
 
 
+@pytest.mark.parametrize("source", MARKDOWN_PAGES, ids=_id)
 def test_each_page_runs_top_to_bottom_in_a_fresh_interpreter(
-    site_dir: Path, reader_python: Path, tmp_path: Path
+    source: Path, site_dir: Path, reader_python: Path, tmp_path: Path
 ) -> None:
     """What a reader who copies every block of a page into one fresh Python
     session gets: it all runs, with only chainrule installed."""
-    ran = 0
-    failures = []
-    for page, source in _markdown_pages(site_dir):
-        program = _page_program(page)
-        if not program.strip():
-            continue
-        relative = source.relative_to(DOCS).as_posix()
-        result = run_as_reader(program, relative, reader_python, tmp_path)
-        ran += 1
-        if result.returncode != 0:
-            failures.append(f"{relative}:\n{result.stderr[-2000:]}")
-    assert ran > 0, "no page had Python blocks"
-    assert not failures, "\n\n".join(failures)
+    program = _page_program(_built_page(source, site_dir))
+    if not program.strip():
+        pytest.skip("no Python block on this page")
+    relative = source.relative_to(DOCS).as_posix()
+    result = run_as_reader(program, relative, reader_python, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -19,7 +19,7 @@ them in a Web Worker. These tests hold the page to CPython:
 
 Cost: one Pyodide start per Part I-II page (about 3 s each on an idle
 machine) plus the blocks themselves; timings land in
-test-artifacts/inpage-timings.json.
+test-artifacts/inpage-timings.json (the root conftest.py gathers them).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import ast
 import json
 import math
 import re
-import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -75,7 +74,6 @@ KNOWN_TO_DIFFER = {
     # the browser's stack (about 1 MB for a worker) does not, and Pyodide dies.
     "gc.callbacks.append": "frees a 16,000-node chain at once: the browser's stack overflows",
 }
-TIMINGS: dict[str, dict[str, float]] = {}
 
 
 def built_html(site_dir: Path, page: str) -> str:
@@ -258,7 +256,8 @@ def test_buttons_go_on_the_right_blocks(site_dir: Path) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("page_name", PART_PAGES)
 def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-def]
-    page_name: str, site_dir: Path, site_url: str, offline_page, reader_python: Path, tmp_path: Path
+    page_name: str, site_dir: Path, site_url: str, offline_page, reader_python: Path, tmp_path: Path,
+    record_property,
 ) -> None:
     html = built_html(site_dir, page_name)
     steps, marked = program_of(html)
@@ -296,26 +295,17 @@ def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-
                 f"step {index}: the page printed\n{got['stdout'][:600]}\nCPython printed\n"
                 f"{want['stdout'][:600]}"
             )
-    assert not record["refused"], f"requests off 127.0.0.1: {record['refused'][:3]}"
+    assert not record["foreign"], f"requests off 127.0.0.1: {record['foreign'][:3]}"
     # Pyodide logs its death to the console: only a known block may cause that.
     assert not record["errors"] or killed_by_known_block, record["errors"][:3]
     assert any("/assets/inpage/pyodide/pyodide.asm.wasm" in u for u in record["requests"])
     assert not problems, "\n\n".join(problems)
     # A second Run of the first block: Python is loaded, only the block runs.
     again = run_block(page, marked[0])
-    TIMINGS[page_name] = {"first_run": seconds[0], "second_run": again["seconds"]}
-    _write_timings()
-
-
-def _write_timings() -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    firsts = [t["first_run"] for t in TIMINGS.values()]
-    summary = {
-        "pages": TIMINGS,
-        "median_first_run_s": statistics.median(firsts),
-        "median_second_run_s": statistics.median(t["second_run"] for t in TIMINGS.values()),
-    }
-    (ARTIFACTS / "inpage-timings.json").write_text(json.dumps(summary, indent=2) + "\n")
+    record_property(
+        "inpage_timing",
+        {"page": page_name, "first_run": seconds[0], "second_run": again["seconds"]},
+    )
 
 
 def _edit_constant(code: str, name: str, old: float, new: str) -> str:
@@ -386,7 +376,7 @@ def test_reader_changes_a_and_reads_new_gradients(  # type: ignore[no-untyped-de
     # if the block asserts the book's numbers, the same AssertionError).
     assert got["state"] == ("ok" if changed["ok"] else "error"), got["text"]
     assert same_output(got["stdout"], changed["stdout"]), (got["stdout"], changed["stdout"])
-    assert not record["refused"], record["refused"][:3]
+    assert not record["foreign"], record["foreign"][:3]
 
 
 @pytest.mark.browser
@@ -457,7 +447,7 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
     )
     assert run_style[0] != run_style[1]
     page.screenshot(path=str(ARTIFACTS / "inpage-light-390.png"))
-    assert not record["refused"] and not record["errors"], (record["refused"], record["errors"])
+    assert not record["foreign"] and not record["errors"], (record["foreign"], record["errors"])
 
 
 @pytest.mark.browser
