@@ -17,8 +17,10 @@ CHROMIUM ?= /usr/bin/chromium
 # The book's arrays are small; a BLAS thread pool only adds start-up stalls on
 # a busy 2-core machine. (make bench leaves the default, and says so.)
 ONE_BLAS_THREAD := OPENBLAS_NUM_THREADS=1
+# pytest-xdist: one test process per core (at most 4: each drives a Chromium).
+TEST_PROCESSES ?= auto
 
-.PHONY: serve build test lint bench browser clean
+.PHONY: serve build test environments lint bench browser clean
 
 serve: $(INSTALLED) $(WEB_INSTALLED)
 	$(ONE_BLAS_THREAD) $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
@@ -26,13 +28,14 @@ serve: $(INSTALLED) $(WEB_INSTALLED)
 build: $(INSTALLED) $(WEB_INSTALLED)
 	$(ONE_BLAS_THREAD) $(BIN)/mkdocs build --strict --site-dir $(SITE)
 
-test: $(INSTALLED) $(READER_INSTALLED) $(WEB_INSTALLED) browser
+test: environments
 	$(BIN)/ruff check src tests listings benchmarks hooks conftest.py
 	@start=$$(date +%s); \
 	$(ONE_BLAS_THREAD) $(BIN)/mkdocs build --strict --site-dir $(SITE) || exit 1; \
 	echo "mkdocs build --strict took $$(( $$(date +%s) - start )) s"
 	CHAINRULE_SITE_DIR=$(SITE) CHAINRULE_READER_PYTHON=$(READER)/bin/python \
-	CHAINRULE_CHROMIUM=$(CHROMIUM) $(ONE_BLAS_THREAD) $(BIN)/pytest
+	CHAINRULE_CHROMIUM=$(CHROMIUM) $(ONE_BLAS_THREAD) \
+	$(BIN)/pytest --numprocesses $(TEST_PROCESSES) --maxprocesses 4 --dist worksteal
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests listings benchmarks hooks conftest.py
@@ -40,6 +43,13 @@ lint: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
+
+# Everything make test needs. The installs wait on the network and the disk
+# more than on the processor, so they run side by side; the reader's
+# environment waits for the project's, because both build chainrule's
+# editable install in the same source tree.
+environments:
+	$(MAKE) --jobs=3 $(INSTALLED) $(READER_INSTALLED) $(WEB_INSTALLED) browser
 
 # The project's environment: the package, the site's tools and the test tools.
 $(INSTALLED): pyproject.toml
@@ -50,7 +60,7 @@ $(INSTALLED): pyproject.toml
 
 # A reader's environment: chainrule and numpy, nothing else. Each page of the
 # book must run in it top to bottom (tests/site/test_code_blocks.py).
-$(READER_INSTALLED): pyproject.toml
+$(READER_INSTALLED): pyproject.toml | $(INSTALLED)
 	test -x $(READER)/bin/python || $(PYTHON) -m venv $(READER)
 	$(READER)/bin/python -m pip install --quiet -e .
 	touch $@

@@ -170,6 +170,17 @@ def html_code_blocks(page: Path) -> tuple[HtmlBlock, ...]:
     return tuple(blocks)
 
 
+def runnable_blocks(page: Path) -> list[str]:
+    """A built page's Python blocks, top to bottom, as a reader copies them
+    into one session; code shown from src/ or listings/ (a `title`) is the
+    library's own and is tested there."""
+    return [
+        block.code
+        for block in html_code_blocks(page)
+        if block.language in PYTHON_LANGUAGES and not block.title
+    ]
+
+
 def docstring_fences(package: Path = ROOT / "src" / "chainrule") -> list[Fence]:
     """The fences in the package's docstrings: mkdocstrings renders them on
     the API reference page, and pytest-markdown-docs runs them (src/ is

@@ -18,6 +18,7 @@ from tests.site.pages import (
     include_targets,
     markdown_sources,
     run_as_reader,
+    runnable_blocks,
     page_path_of,
 )
 
@@ -120,24 +121,13 @@ def test_notebook_pages_ran_without_errors(site_dir: Path) -> None:
         assert html.count("jp-CodeCell") >= len(code_cells), f"{page}: cells missing"
 
 
-def _page_program(page: Path) -> str:
-    """A page's Python blocks, top to bottom, as one program; code shown from
-    src/ or listings/ (a `title`) is the library's own and is tested there."""
-    blocks = [
-        block.code
-        for block in html_code_blocks(page)
-        if block.language in PYTHON_LANGUAGES and not block.title
-    ]
-    return "\n\n".join(blocks)
-
-
 @pytest.mark.parametrize("source", MARKDOWN_PAGES, ids=_id)
 def test_each_page_runs_top_to_bottom_in_a_fresh_interpreter(
     source: Path, site_dir: Path, reader_python: Path, tmp_path: Path
 ) -> None:
     """What a reader who copies every block of a page into one fresh Python
     session gets: it all runs, with only chainrule installed."""
-    program = _page_program(_built_page(source, site_dir))
+    program = "\n\n".join(runnable_blocks(_built_page(source, site_dir)))
     if not program.strip():
         pytest.skip("no Python block on this page")
     relative = source.relative_to(DOCS).as_posix()

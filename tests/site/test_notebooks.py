@@ -3,7 +3,9 @@ built site links its .ipynb; each notebook is valid nbformat 4, keeps the
 page's code in order, links to the hosted site rather than to relative
 paths, and its code cells run top to bottom in a fresh interpreter with only
 chainrule installed (the PyTorch chapter in the project's environment, as
-in test_code_blocks)."""
+in test_code_blocks). Where the cells are exactly the page's blocks, in
+order, that run is test_code_blocks' top-to-bottom run of the page, and is
+not made twice."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.site.pages import DOCS, fences, run_as_reader
+from tests.site.pages import DOCS, fences, run_as_reader, runnable_blocks
 
 CHAPTERS = sorted(
     path.relative_to(DOCS).as_posix()
@@ -40,7 +42,8 @@ def _notebook_of(site_dir: Path, chapter: str) -> Path:
 def test_chapter_notebook_is_valid_and_runs(
     chapter: str, site_dir: Path, reader_python: Path, tmp_path: Path
 ) -> None:
-    notebook = nbformat.read(_notebook_of(site_dir, chapter), as_version=4)
+    path = _notebook_of(site_dir, chapter)
+    notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
 
     code_cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
@@ -57,6 +60,9 @@ def test_chapter_notebook_is_valid_and_runs(
 
     if not code_cells:
         return
+    page_blocks = runnable_blocks(path.parent / "index.html")
+    if [cell.rstrip() for cell in code_cells] == [block.rstrip() for block in page_blocks]:
+        return  # the same program test_each_page_runs_top_to_bottom runs
     result = run_as_reader("\n\n".join(code_cells) + "\n", chapter, reader_python, tmp_path)
     assert result.returncode == 0, f"{chapter}:\n{result.stderr[-2000:]}"
 
