@@ -1,5 +1,5 @@
 // Names and keyboard access that the theme has no setting for, checked by
-// axe-core in the browser tests (tests/site/test_accessibility.py).
+// axe-core in the browser tests (tests/site/test_browser.py, one test a page).
 // Runs on every page view, instant navigation included.
 document$.subscribe(({ body }) => {
   // The search dialog needs an accessible name.
