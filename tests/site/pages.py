@@ -83,6 +83,13 @@ def page_paths() -> list[str]:
     return sorted(page_path_of(source) for source in [*DOCS.rglob("*.md"), *DOCS.rglob("*.ipynb")])
 
 
+def built_page(source: Path, site_dir: Path) -> Path:
+    """The HTML page the build made from a page of docs/."""
+    built = site_dir / page_path_of(source) / "index.html"
+    assert built.is_file(), f"{source.relative_to(ROOT)}: no page {built} in the build"
+    return built
+
+
 def built_page_paths(site_dir: Path) -> list[str]:
     """Every page of the built site, as `page_paths` names them."""
     paths = []

@@ -12,6 +12,7 @@ from tests.site.pages import (
     DOCS,
     PYTHON_LANGUAGES,
     ROOT,
+    built_page,
     docstring_fences,
     fences,
     html_code_blocks,
@@ -19,7 +20,6 @@ from tests.site.pages import (
     markdown_sources,
     run_as_reader,
     runnable_blocks,
-    page_path_of,
 )
 
 SOURCES = markdown_sources()
@@ -75,13 +75,6 @@ def _expected_blocks(source: Path) -> tuple[list[str], set[str]]:
 MARKDOWN_PAGES = [source for source in SOURCES if source.is_relative_to(DOCS)]
 
 
-def _built_page(source: Path, site_dir: Path) -> Path:
-    """The HTML page the build made from a Markdown source."""
-    built = site_dir / page_path_of(source) / "index.html"
-    assert built.is_file(), f"{_id(source)}: no page {built} in the build"
-    return built
-
-
 @pytest.mark.parametrize("source", MARKDOWN_PAGES, ids=_id)
 def test_every_python_block_in_the_html_was_executed(source: Path, site_dir: Path) -> None:
     """Each Python block of the built page is either the code of a fence
@@ -91,7 +84,7 @@ def test_every_python_block_in_the_html_was_executed(source: Path, site_dir: Pat
     tested, included = _expected_blocks(source)
     remaining = list(tested)
     problems = []
-    for block in html_code_blocks(_built_page(source, site_dir)):
+    for block in html_code_blocks(built_page(source, site_dir)):
         if block.language not in PYTHON_LANGUAGES:
             continue
         if block.title and block.title in included:
@@ -127,7 +120,7 @@ def test_each_page_runs_top_to_bottom_in_a_fresh_interpreter(
 ) -> None:
     """What a reader who copies every block of a page into one fresh Python
     session gets: it all runs, with only chainrule installed."""
-    program = "\n\n".join(runnable_blocks(_built_page(source, site_dir)))
+    program = "\n\n".join(runnable_blocks(built_page(source, site_dir)))
     if not program.strip():
         pytest.skip("no Python block on this page")
     relative = source.relative_to(DOCS).as_posix()

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.site.pages import DOCS, fences, run_as_reader, runnable_blocks
+from tests.site.pages import DOCS, built_page, fences, run_as_reader, runnable_blocks
 
 CHAPTERS = sorted(
     path.relative_to(DOCS).as_posix()
@@ -28,9 +28,7 @@ LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
 
 def _notebook_of(site_dir: Path, chapter: str) -> Path:
     """The notebook the chapter's built page links to."""
-    page = site_dir / Path(chapter).with_suffix("") / "index.html"
-    if chapter.endswith("index.md"):
-        page = site_dir / Path(chapter).parent / "index.html"
+    page = built_page(DOCS / chapter, site_dir)
     found = DOWNLOAD.search(page.read_text(encoding="utf-8"))
     assert found, f"{chapter}: no 'Download as notebook' link on the page"
     notebook = page.parent / found.group(1)
