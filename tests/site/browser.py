@@ -9,10 +9,11 @@ import re
 from axe_playwright_python import sync_playwright as axe_api
 
 # Requests that stay on this machine: the local server, and the browser's own data.
-LOCAL = re.compile(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|file:|about:)")
+_LOCAL_STARTS = r"https?://127\.0\.0\.1[:/]|data:|blob:|file:|about:"
+LOCAL = re.compile(f"^({_LOCAL_STARTS})")
 # Every other request, as a pattern the browser side matches, so that local
 # requests are never held up waiting for Python to let them through.
-NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:|file:|about:)")
+NOT_LOCAL = re.compile(f"^(?!{_LOCAL_STARTS})")
 
 # Material draws each Mermaid diagram into a closed shadow root; opening it
 # lets a test look inside for the SVG the diagram became.
