@@ -5,6 +5,7 @@ colour scheme, ask axe-core what it finds. Used by every browser test."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from axe_playwright_python import sync_playwright as axe_api
 
@@ -33,6 +34,7 @@ DRAWN = (
 )
 SCHEME = "() => document.body.getAttribute('data-md-color-scheme')"
 SERIOUS = ("serious", "critical")
+AXE_RUN = (Path(__file__).parent / "axe_run.js").read_text(encoding="utf-8")
 
 
 def open_page(browser, url: str, wait_until: str = "networkidle", refuse_foreign: bool = False,  # type: ignore[no-untyped-def]
@@ -99,16 +101,31 @@ def switch_scheme(page, scheme: str) -> None:  # type: ignore[no-untyped-def]
     wait_until_transitions_end(page)
 
 
-def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """axe-core's serious and critical findings (WCAG 2 A/AA and best
-    practice, its default rules) on the page as it is now. axe comes bundled
-    in axe-playwright-python, so nothing is fetched; it is put into a page
-    once (it keeps nothing between runs), not once a run as `Axe.run` does."""
+def axe_findings(page, every_element: bool = False) -> dict:  # type: ignore[no-untyped-def]
+    """Run axe-core's default rules (WCAG 2 A/AA and best practice) on the
+    page as it is now: {violations: [{id, impact, count, html}], texts,
+    twins, rechecked}.
+
+    axe's color-contrast rule costs about 2 ms a text element, and a chapter
+    has up to 7,000 of them, mostly code tokens and typeset math that repeat
+    a few styles: it was 80% of axe's time. So by default it checks one
+    element of each group of twins, elements whose contrast inputs are all
+    the same, and checks the rest of a group whose first element axe left
+    undecided (tests/site/axe_run.js says how); a failing element's count
+    includes its twins. `every_element=True` runs axe plainly, for the guard
+    that shows both ways find the same (tests/site/test_accessibility.py).
+
+    axe comes bundled in axe-playwright-python, so nothing is fetched; it is
+    put into a page once (it keeps nothing between runs)."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_api.Axe().axe_script)
-    results = page.evaluate("() => axe.run(document, { resultTypes: ['violations'] })")
+    return page.evaluate(AXE_RUN, every_element)
+
+
+def serious_violations(page, every_element: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical findings, one line a rule."""
     return [
-        f"{violation['id']} ({len(violation['nodes'])}x): {violation['nodes'][0]['html'][:120]}"
-        for violation in results["violations"]
+        f"{violation['id']} ({violation['count']}x): {violation['html'][:120]}"
+        for violation in axe_findings(page, every_element)["violations"]
         if violation["impact"] in SERIOUS
     ]

@@ -3,12 +3,14 @@ interpreter, and a local web server."""
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
 import os
 import subprocess
 import sys
 import threading
+import time
 import venv
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +20,22 @@ import pytest
 from tests.site.browser import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built site: `CHAINRULE_SITE_DIR` (make test builds it just before
-    pytest, with --strict) or else a fresh strict build made here."""
+def site_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built site.
+
+    `make test` sets `CHAINRULE_SITE_DIR` and `CHAINRULE_BUILD_SITE=1`: the
+    first test process that needs the site builds it there, with --strict,
+    while the other goes on with tests that do not need it (the build runs
+    on one core; this keeps the other busy). With `CHAINRULE_SITE_DIR`
+    alone, the site already there is used; with neither, a fresh strict
+    build is made here."""
     given = os.environ.get("CHAINRULE_SITE_DIR")
+    if given and os.environ.get("CHAINRULE_BUILD_SITE"):
+        return _build_once_per_run(Path(given).resolve(), request.config)
     if given:
         path = Path(given).resolve()
         assert (path / "index.html").is_file(), f"CHAINRULE_SITE_DIR={given} holds no built site"
@@ -35,6 +46,32 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=ROOT,
         check=True,
     )
+    return path
+
+
+def _build_once_per_run(path: Path, config: pytest.Config) -> Path:
+    """Build the site into `path` unless another process of this test run
+    (pytest-xdist) already has; the others wait on a lock meanwhile. The
+    build's output goes to test-artifacts/site-build.log."""
+    run = getattr(config, "workerinput", {}).get("testrunuid") or f"pid {os.getpid()}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "site-build.log"
+    stamp = ARTIFACTS / "site-build.run"  # "<run> <exit code>" of the last build
+    with open(ARTIFACTS / "site-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = stamp.read_text().split() if stamp.is_file() else []
+        if built[:1] != [run]:
+            started = time.monotonic()
+            with open(log, "w") as output:
+                code = subprocess.run(
+                    [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(path)],
+                    cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+                ).returncode
+                output.write(f"\nmkdocs build --strict took {time.monotonic() - started:.0f} s\n")
+            built = [run, str(code)]
+            stamp.write_text(" ".join(built))
+    if built[1] != "0":
+        pytest.fail(f"mkdocs build --strict failed:\n{log.read_text()[-3000:]}", pytrace=False)
     return path
 
 
