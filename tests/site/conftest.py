@@ -18,9 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.site.browser import open_page
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+from tests.site.pages import ARTIFACTS, ROOT
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from tests.markdown_parser import make_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots, timings, the build log
 PYTHON_LANGUAGES = ("py", "python", "python3")
 INCLUDE_LINE = re.compile(r'^\s*(;?)--8<--\s+"([^"]+)"\s*$')
 # Pages whose blocks may import more than chainrule: the PyTorch chapter

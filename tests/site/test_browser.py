@@ -16,9 +16,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.site.browser import open_page, serious_violations, switch_scheme, wait_until_drawn
-from tests.site.pages import ROOT, built_page_paths, page_paths
+from tests.site.pages import ARTIFACTS, built_page_paths, page_paths
 
-ARTIFACTS = ROOT / "test-artifacts"
 PAGES = page_paths()
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from tests.site.pages import (
+    ARTIFACTS,
     DOCS,
     PYTHON_LANGUAGES,
     ROOT,
@@ -47,7 +48,6 @@ from tests.site.pages import (
 sys.path.insert(0, str(ROOT / "hooks"))
 from blocks import runs_in_the_browser  # noqa: E402
 
-ARTIFACTS = ROOT / "test-artifacts"
 PART_PAGES = sorted(  # as URL paths: "part1/chain-rule", "part2" (the part's index)
     path.relative_to(DOCS).with_suffix("").as_posix().removesuffix("/index")
     for part in ("part1", "part2")
