@@ -51,7 +51,7 @@ def _build_once_per_run(path: Path, config: pytest.Config) -> Path:
     """Build the site into `path` unless another process of this test run
     (pytest-xdist) already has; the others wait on a lock meanwhile. The
     build's output goes to test-artifacts/site-build.log."""
-    run = getattr(config, "workerinput", {}).get("testrunuid") or f"pid {os.getpid()}"
+    run = getattr(config, "workerinput", {}).get("testrunuid") or f"pid-{os.getpid()}"
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "site-build.log"
     stamp = ARTIFACTS / "site-build.run"  # "<run> <exit code>" of the last build
