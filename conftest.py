@@ -16,13 +16,13 @@ run is reproducible: a failure there is the same failure on a laptop.
 import json
 import os
 import statistics
-from pathlib import Path
 
 import pytest
 from hypothesis import settings
 from markdown_it import MarkdownIt
 
 from tests.markdown_parser import make_parser
+from tests.site.pages import ARTIFACTS
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
@@ -48,12 +48,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     each Part I-II page took (Python starting included) and a second Run."""
     if hasattr(session.config, "workerinput") or not INPAGE_TIMINGS:
         return  # a pytest-xdist worker: its reports go to the main process
-    artifacts = Path(__file__).parent / "test-artifacts"
-    artifacts.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(exist_ok=True)
     pages = dict(sorted(INPAGE_TIMINGS.items()))
     summary = {
         "pages": pages,
         "median_first_run_s": statistics.median(t["first_run"] for t in pages.values()),
         "median_second_run_s": statistics.median(t["second_run"] for t in pages.values()),
     }
-    (artifacts / "inpage-timings.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (ARTIFACTS / "inpage-timings.json").write_text(json.dumps(summary, indent=2) + "\n")

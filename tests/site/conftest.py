@@ -39,12 +39,12 @@ def site_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         assert (path / "index.html").is_file(), f"CHAINRULE_SITE_DIR={given} holds no built site"
         return path
     path = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(path)],
-        cwd=ROOT,
-        check=True,
-    )
+    subprocess.run(_build_command(path), cwd=ROOT, check=True)
     return path
+
+
+def _build_command(path: Path) -> list[str]:
+    return [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(path)]
 
 
 def _build_once_per_run(path: Path, config: pytest.Config) -> Path:
@@ -62,8 +62,7 @@ def _build_once_per_run(path: Path, config: pytest.Config) -> Path:
             started = time.monotonic()
             with open(log, "w") as output:
                 code = subprocess.run(
-                    [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(path)],
-                    cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+                    _build_command(path), cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
                 ).returncode
                 output.write(f"\nmkdocs build --strict took {time.monotonic() - started:.0f} s\n")
             built = [run, str(code)]

@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.site.browser import open_page, serious_violations, switch_scheme, wait_until_drawn
+from tests.site.browser import (
+    SCHEME,
+    open_page,
+    serious_violations,
+    switch_scheme,
+    wait_until_drawn,
+)
 from tests.site.pages import ARTIFACTS, built_page_paths, page_paths
 
 PAGES = page_paths()
@@ -92,11 +98,9 @@ def test_palette_toggle_switches_light_and_dark(browser, site_url: str) -> None:
         color_scheme="light",
         viewport={"width": 1280, "height": 900},
     )
-    scheme = "() => document.body.getAttribute('data-md-color-scheme')"
-    assert page.evaluate(scheme) == "default"
+    assert page.evaluate(SCHEME) == "default"
     page.screenshot(path=str(ARTIFACTS / "chain-rule-light.png"), full_page=True)
-    page.locator("form[data-md-component=palette] label:visible").first.click()
-    page.wait_for_function(f"() => ({scheme})() === 'slate'")
+    switch_scheme(page, "slate")  # by the theme's toggle; waits until it is dark
     page.screenshot(path=str(ARTIFACTS / "chain-rule-dark.png"), full_page=True)
     context.close()
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.site.browser import SCHEME, switch_scheme
 from tests.site.pages import (
     ARTIFACTS,
     DOCS,
@@ -422,7 +423,7 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
         color_scheme="dark",
         viewport={"width": 390, "height": 844},
     )
-    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    assert page.evaluate(SCHEME) == "slate"
     toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
     for name in ("Run code block 1", "Edit code block 1"):
         assert toolbar.get_by_role("button", name=name).count() == 1
@@ -468,8 +469,7 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
     toolbar.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "inpage-dark-390.png"))
 
-    page.locator("form[data-md-component=palette] label:visible").first.click()
-    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'")
+    switch_scheme(page, "default")
     run_style = toolbar.get_by_role("button", name="Run code block 1").evaluate(
         "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
     )
