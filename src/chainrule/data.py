@@ -1,8 +1,8 @@
 """Small data sets the book trains on, made by code or shipped in the package.
 
 Nothing is downloaded: `make_moons` draws its points with the standard
-library's `random`, seeded, so Part II needs no numpy; `load_digits` reads a
-file shipped inside the package.
+library's `random`, seeded, so Part II needs no numpy; `load_digits` and
+`shakespeare` read files shipped inside the package.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import gzip
 import math
 import random
 from collections.abc import Iterator
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -124,3 +125,36 @@ def batches(
         for start in range(0, n, batch_size):
             yield X[start : start + batch_size], y[start : start + batch_size]
 # --8<-- [end:batches]
+
+
+# ----------------------------------------------------------------- Part IV (text)
+# --8<-- [start:shakespeare]
+@cache
+def shakespeare() -> str:
+    """Tiny Shakespeare: 1,115,394 characters of the plays, as one string.
+
+    The text of char-rnn's ``tinyshakespeare/input.txt`` (A. Karpathy, MIT
+    licence; the plays are in the public domain), shipped gzip-compressed
+    inside the package and read offline with the standard library. 65
+    distinct characters: the 52 letters, space, newline, 10 punctuation marks
+    and the digit 3. See ``chainrule/datasets/README.md``.
+    """
+    source = resources.files("chainrule") / "datasets" / "shakespeare.txt.gz"
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="ascii", newline="") as text:
+        return text.read()
+
+
+VALIDATION_FRACTION = 0.1
+
+
+def shakespeare_split() -> tuple[str, str]:
+    """``(train, validation)``: the first 90% of `shakespeare()` and the last 10%.
+
+    The split is by position, not shuffled, as nanoGPT splits this text, so
+    validation losses can be compared with theirs: the model is scored on
+    passages it has never seen, not on lines scattered among those it has.
+    """
+    text = shakespeare()
+    n_train = int(len(text) * (1 - VALIDATION_FRACTION))
+    return text[:n_train], text[n_train:]
+# --8<-- [end:shakespeare]
