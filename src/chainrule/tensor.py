@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 Rule = Callable[[np.ndarray], np.ndarray]
+Dims = int | tuple[int, ...] | None  # the axes a reduction runs over (None: all)
 _ndarray = np.ndarray
 _grad_mode = threading.local()  # one switch per thread, as in PyTorch
 
@@ -400,17 +401,29 @@ class Tensor:
 
     # ----------------------------------------------------------- reductions
     # --8<-- [start:sum]
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def sum(
+        self, axis: Dims = None, keepdims: bool | None = None, *,
+        dim: Dims = None, keepdim: bool | None = None,
+    ) -> Tensor:
         """Sum over `axis` (all axes by default). Every input element gets the
-        upstream gradient of the sum it went into."""
+        upstream gradient of the sum it went into.
+
+        Like every reduction here it takes numpy's names (`axis`, `keepdims`)
+        or PyTorch's (`dim`, `keepdim`), so code written for either runs.
+        """
+        axis, keepdims = _reduce_args("sum", self, axis, keepdims, dim, keepdim)
         shape = self.data.shape
         data = self.data.sum(axis=axis, keepdims=keepdims)
         return _result(data, "sum", (self, lambda g: _spread(g, shape, axis, keepdims)))
     # --8<-- [end:sum]
 
     # --8<-- [start:mean]
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(
+        self, axis: Dims = None, keepdims: bool | None = None, *,
+        dim: Dims = None, keepdim: bool | None = None,
+    ) -> Tensor:
         """Mean over `axis`: a sum divided by the count, so each input gets g / count."""
+        axis, keepdims = _reduce_args("mean", self, axis, keepdims, dim, keepdim)
         shape = self.data.shape
         data = self.data.mean(axis=axis, keepdims=keepdims)
         count = self.data.size // max(np.size(data), 1) if self.data.size else 1
@@ -420,9 +433,13 @@ class Tensor:
     # --8<-- [end:mean]
 
     # --8<-- [start:max]
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def max(
+        self, axis: Dims = None, keepdims: bool | None = None, *,
+        dim: Dims = None, keepdim: bool | None = None,
+    ) -> Tensor:
         """Largest element over `axis`. The gradient goes to the maxima; ties
         share it equally (as ``torch.amax`` does)."""
+        axis, keepdims = _reduce_args("max", self, axis, keepdims, dim, keepdim)
         a = self.data
         data = a.max(axis=axis, keepdims=keepdims)
 
@@ -435,23 +452,35 @@ class Tensor:
         return _result(data, "max", (self, rule))
     # --8<-- [end:max]
 
-    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def min(
+        self, axis: Dims = None, keepdims: bool | None = None, *,
+        dim: Dims = None, keepdim: bool | None = None,
+    ) -> Tensor:
         """Smallest element over `axis`: min(x) = -max(-x), so ties share the
         gradient as in `max`."""
+        axis, keepdims = _reduce_args("min", self, axis, keepdims, dim, keepdim)
         return -(-self).max(axis=axis, keepdims=keepdims)
 
-    def argmax(self, axis: int | None = None) -> Any:
+    def argmax(
+        self, axis: int | None = None, keepdims: bool | None = None, *,
+        dim: int | None = None, keepdim: bool | None = None,
+    ) -> Any:
         """Index of the largest element (over the flattened tensor by default),
         as a numpy integer array (a Python int without `axis`). An index has
         no gradient, so nothing is recorded."""
-        index = self.data.argmax(axis=axis)
-        return int(index) if axis is None else index
+        axis, keepdims = _reduce_args("argmax", self, axis, keepdims, dim, keepdim)
+        if isinstance(axis, tuple):
+            raise TypeError(f"argmax: dim must be one integer, got {axis!r}")
+        index = self.data.argmax(axis=axis, keepdims=keepdims)
+        return int(index) if axis is None and not keepdims else index
 
     def logsumexp(
-        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+        self, axis: Dims = None, keepdims: bool | None = None, *,
+        dim: Dims = None, keepdim: bool | None = None,
     ) -> Tensor:
         """log(sum(exp(x))) over `axis`, computed as m + log(sum(exp(x - m))) with
         m the largest element, so exp never overflows. Its gradient is softmax(x)."""
+        axis, keepdims = _reduce_args("logsumexp", self, axis, keepdims, dim, keepdim)
         a = self.data
         m = a.max(axis=axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf): nothing to shift by
@@ -469,8 +498,8 @@ class Tensor:
         return _result(data, "logsumexp", (self, rule))
 
     def var(
-        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
-        correction: int = 1,
+        self, axis: Dims = None, keepdims: bool | None = None, correction: int = 1, *,
+        dim: Dims = None, keepdim: bool | None = None,
     ) -> Tensor:
         """Variance over `axis`: sum((x - mean)^2) / (count - correction).
 
@@ -478,6 +507,7 @@ class Tensor:
         variance; ``correction=0`` divides by the count (numpy's default).
         Each input gets g * 2 (x - mean) / (count - correction).
         """
+        axis, keepdims = _reduce_args("var", self, axis, keepdims, dim, keepdim)
         a = self.data
         data = a.var(axis=axis, keepdims=keepdims, ddof=correction)
         count = a.size // max(np.size(data), 1) if a.size else 1
@@ -489,10 +519,11 @@ class Tensor:
         return _result(data, "var", (self, rule))
 
     def std(
-        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
-        correction: int = 1,
+        self, axis: Dims = None, keepdims: bool | None = None, correction: int = 1, *,
+        dim: Dims = None, keepdim: bool | None = None,
     ) -> Tensor:
         """Standard deviation: the square root of `var` (same arguments)."""
+        axis, keepdims = _reduce_args("std", self, axis, keepdims, dim, keepdim)
         return self.var(axis=axis, keepdims=keepdims, correction=correction).sqrt()
 
     # ----------------------------------------------------------- elementwise functions
@@ -579,23 +610,69 @@ class Tensor:
             ) from None
         return _result(data, "reshape", (self, lambda g: g.reshape(old)))
 
-    def transpose(self, *axes: int) -> Tensor:
-        """Permute the axes (reverse them by default); the gradient is permuted back."""
-        axes = _integers(axes, "transpose", "axes")
-        order = axes or tuple(reversed(range(self.data.ndim)))
-        try:
-            data = self.data.transpose(order)
-        except (ValueError, np.exceptions.AxisError):
+    # --8<-- [start:transpose]
+    def transpose(self, *dims: int) -> Tensor:
+        """``transpose(dim0, dim1)`` swaps two dimensions, as PyTorch's does: on
+        a matrix, ``transpose(0, 1)`` (or ``transpose(-2, -1)``) is the matrix
+        transpose. numpy's ``transpose`` takes a whole order instead; that is
+        `permute` here, and a call in numpy's style is refused, not misread.
+        """
+        if len(dims) != 2 or not all(_is_integer(d) for d in dims):
+            spelled = ", ".join(map(repr, dims))
+            raise TypeError(
+                f"transpose(dim0, dim1) swaps two dimensions, as in PyTorch; got "
+                f"transpose({spelled}). For a whole order of the axes use permute(...)"
+            )
+        dim0, dim1 = dims
+        n = self.data.ndim
+        a = _axis(dim0, max(n, 1), "transpose", "dim")  # a 0-d tensor takes dims 0 and -1
+        b = _axis(dim1, max(n, 1), "transpose", "dim")
+        order = list(range(n))
+        if n:
+            order[a], order[b] = order[b], order[a]
+        return self._permuted(tuple(order), "transpose")
+
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
+        """Reorder the dimensions: dimension ``dims[i]`` of the input becomes
+        dimension ``i`` of the result (numpy's ``transpose(order)``)."""
+        order = _integers(dims, "permute", "dims")
+        n = self.data.ndim
+        if len(order) != n or sorted(d % n if n else d for d in order) != list(range(n)):
             raise ValueError(
-                f"transpose: axes {order} are not a reordering of the {self.data.ndim} "
-                f"axes of a tensor of shape {self.data.shape}"
-            ) from None
+                f"permute: dims {order} are not a reordering of the {n} dimensions "
+                f"of a tensor of shape {self.data.shape}"
+            )
+        return self._permuted(tuple(_axis(d, n, "permute", "dim") for d in order), "permute")
+
+    def _permuted(self, order: tuple[int, ...], op: str) -> Tensor:
+        """The tensor with its axes in `order`; the gradient is put back in the inverse order."""
         inverse = tuple(np.argsort(order))
-        return _result(data, "transpose", (self, lambda g: g.transpose(inverse)))
+        return _result(self.data.transpose(order), op, (self, lambda g: g.transpose(inverse)))
+    # --8<-- [end:transpose]
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 (numpy's name)
-        return self.transpose()
+    def mT(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+        """Each matrix of a batch transposed: the last two dimensions swapped."""
+        if self.data.ndim < 2:
+            raise ValueError(
+                f"mT needs a matrix or a batch of matrices, got shape {self.data.shape}"
+            )
+        return self.transpose(-2, -1)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 (PyTorch's and numpy's name)
+        """The matrix transpose (a 1-D or 0-d tensor is returned as it is).
+
+        On more than two dimensions numpy reverses them all, while PyTorch has
+        deprecated ``.T`` there; we refuse and name the clear spellings.
+        """
+        if self.data.ndim > 2:
+            raise ValueError(
+                f".T on a tensor of shape {self.data.shape}: on more than 2 dimensions "
+                "PyTorch has deprecated .T; use .mT to transpose each matrix of a batch, "
+                "or permute(...) for another order"
+            )
+        return self._permuted(tuple(reversed(range(self.data.ndim))), "transpose")
 
     def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
         """Drop axes of length 1 (all of them, or those in `axis`)."""
@@ -681,7 +758,7 @@ def _result(data: np.ndarray, op: str, *edges: tuple[Tensor, Rule]) -> Tensor:
 
 
 # Operations that only move elements around: a boolean mask may go through them.
-_SHAPE_OPS = frozenset({"reshape", "transpose", "index", "cat", "stack"})
+_SHAPE_OPS = frozenset({"reshape", "transpose", "permute", "index", "cat", "stack"})
 
 
 def _refuse_masks(edges: tuple[tuple[Tensor, Rule], ...], op: str) -> None:
@@ -824,14 +901,58 @@ def _is_integer(n: Any) -> bool:
     return hasattr(n, "__index__") and not isinstance(n, (bool, np.bool_, Tensor, np.ndarray))
 
 
-def _axis(axis: Any, ndim: int, op: str) -> int:
+def _axis(axis: Any, ndim: int, op: str, name: str = "axis") -> int:
     """`axis` (negative counts from the end) as an index in 0..ndim-1."""
     if not _is_integer(axis):
-        raise TypeError(f"{op}: axis must be an integer, got {axis!r}")
+        raise TypeError(f"{op}: {name} must be an integer, got {axis!r}")
     index = operator.index(axis)
     if not -ndim <= index < ndim:
-        raise ValueError(f"{op}: axis {index} is out of range for {ndim} axes")
+        raise ValueError(f"{op}: {name} {index} is out of range for {ndim} axes")
     return index % ndim
+
+
+def _reduce_args(
+    op: str, x: Tensor, axis: Any, keepdims: Any, dim: Any, keepdim: Any
+) -> tuple[Dims, bool]:
+    """The axes and keepdims of a reduction, from numpy's names (`axis`,
+    `keepdims`) or PyTorch's (`dim`, `keepdim`), checked: both spellings at
+    once is an error, and so is an axis that is not an integer in range."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(
+                f"{op}: got both axis={axis!r} and dim={dim!r}; they are one argument "
+                "(numpy's name and PyTorch's): pass one of them"
+            )
+        axis = dim
+    if keepdim is not None:
+        if keepdims is not None:
+            raise TypeError(
+                f"{op}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; they are one "
+                "argument (numpy's name and PyTorch's): pass one of them"
+            )
+        keepdims = keepdim
+    if keepdims is None:
+        keepdims = False
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"{op}: keepdim must be True or False, got {keepdims!r}")
+    return _reduction_axes(axis, x.data.ndim, op), bool(keepdims)
+
+
+def _reduction_axes(axis: Any, ndim: int, op: str) -> Dims:
+    """None, or the axes as non-negative ints: one int, or a tuple without repeats."""
+    if axis is None:
+        return None
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(_axis(a, ndim, op, "dim") for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{op}: dim {tuple(axis)!r} names an axis twice")
+        return axes
+    if not _is_integer(axis):
+        raise TypeError(
+            f"{op}: dim (axis) must be an integer, a tuple of integers or None, "
+            f"got {axis!r} ({type(axis).__name__})"
+        )
+    return _axis(axis, ndim, op, "dim")
 
 
 # --8<-- [start:spread]

@@ -229,7 +229,23 @@ TENSOR_OPS: tuple[OpInfo, ...] = (
     _t("sum axes keepdims", lambda a: a.sum(axis=(0, 2), keepdims=True),
        lambda a: a.sum(axis=(0, 2), keepdims=True), [M],
        torch=lambda a: a.sum(dim=(0, 2), keepdim=True)),
+    _t("sum dim keepdim", lambda a: a.sum(dim=-1, keepdim=True),
+       lambda a: a.sum(axis=-1, keepdims=True), [M],
+       errors=(ErrorInput(lambda: Tensor(np.ones(M)).sum(axis=1.0), TypeError,
+                          r"dim \(axis\) must be an integer.*1.0 \(float\)"),
+               ErrorInput(lambda: Tensor(np.ones(M)).sum(axis=1, dim=1), TypeError,
+                          "both axis=1 and dim=1"),
+               ErrorInput(lambda: Tensor(np.ones(M)).mean(keepdims=True, keepdim=True),
+                          TypeError, "both keepdims"),
+               ErrorInput(lambda: Tensor(np.ones(M)).var(dim=(0, 0)), ValueError,
+                          "names an axis twice"))),
     _t("mean all", lambda a: a.mean(), np.mean, [M]),
+    _t("mean dim", lambda a: a.mean(dim=(0, 2)), lambda a: a.mean(axis=(0, 2)), [M]),
+    _t("var dim keepdim", lambda a: a.var(dim=1, keepdim=True),
+       lambda a: a.var(axis=1, ddof=1, keepdims=True), [M]),
+    _t("std dim", lambda a: a.std(dim=0), lambda a: a.std(axis=0, ddof=1), [M]),
+    _t("logsumexp dim", lambda a: a.logsumexp(dim=-1, keepdim=True),
+       lambda a: _logsumexp(a, -1, True), [M]),
     _t("mean axes", lambda a: a.mean(axis=(1, 2)), lambda a: a.mean(axis=(1, 2)), [M],
        torch=lambda a: a.mean(dim=(1, 2))),
     _t("max all", lambda a: a.max(), np.max, [S], "distinct", torch=lambda a: a.amax()),
@@ -282,10 +298,21 @@ TENSOR_OPS: tuple[OpInfo, ...] = (
     _t("reshape numpy int", lambda a: a.reshape(np.int64(12)), lambda a: a.reshape(12), [S],
        torch=lambda a: a.reshape(12)),
     _t("T", lambda a: a.T, lambda a: a.T, [S]),
-    _t("transpose axes", lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(2, 0, 1), [M],
-       torch=lambda a: a.permute(2, 0, 1),
-       errors=(ErrorInput(lambda: Tensor(np.ones(M)).transpose(0, 1), ValueError,
-                          "not a reordering"),)),
+    _t("transpose 2-D", lambda a: a.transpose(0, 1), lambda a: a.T, [S],
+       errors=(ErrorInput(lambda: Tensor(np.ones(M)).transpose(2, 0, 1), TypeError,
+                          r"swaps two dimensions.*permute"),
+               ErrorInput(lambda: Tensor(np.ones(S)).transpose(0, 2), ValueError,
+                          "dim 2 is out of range"))),
+    _t("transpose negative dims", lambda a: a.transpose(-1, 0), lambda a: np.swapaxes(a, -1, 0),
+       [M]),
+    _t("permute", lambda a: a.permute(2, 0, 1), lambda a: a.transpose(2, 0, 1), [M],
+       errors=(ErrorInput(lambda: Tensor(np.ones(M)).permute(0, 1), ValueError,
+                          "not a reordering"),
+               ErrorInput(lambda: Tensor(np.ones(M)).permute(0, 0, 1), ValueError,
+                          "not a reordering"))),
+    _t("mT", lambda a: a.mT, lambda a: np.swapaxes(a, -1, -2), [M],
+       errors=(ErrorInput(lambda: Tensor(np.ones(3)).mT, ValueError, "matrix or a batch"),
+               ErrorInput(lambda: Tensor(np.ones(M)).T, ValueError, r"deprecated \.T"))),
     _t("squeeze", lambda a: a.squeeze(), np.squeeze, [(3, 1, 4)]),
     _t("squeeze axis", lambda a: a.squeeze(1), lambda a: np.squeeze(a, 1), [(3, 1, 4)],
        errors=(ErrorInput(lambda: Tensor(np.ones(S)).squeeze(0), ValueError,
@@ -451,3 +478,132 @@ WIDE_GRID: tuple[float, ...] = tuple(
         709.0, 710.0, 745.0, 800.0, 1000.0))} | set(np.linspace(-1000.0, 1000.0, 81).tolist()))
 )
 assert math.isclose(min(WIDE_GRID), -1000.0) and math.isclose(max(WIDE_GRID), 1000.0)
+
+
+# ----------------------------------------------------------------------------- Part IV rows
+# Normalisation and attention (normalization.py, attention.py and their nn layers),
+# each compared with torch.nn.functional's layer_norm, batch_norm and
+# scaled_dot_product_attention.
+def _layer_norm_ref(x: np.ndarray, w: Any = 1.0, b: Any = 0.0, axes: Any = -1) -> np.ndarray:
+    centred = x - x.mean(axis=axes, keepdims=True)
+    return centred / np.sqrt((centred**2).mean(axis=axes, keepdims=True) + 1e-5) * w + b
+
+
+def _attention_ref(q: np.ndarray, k: np.ndarray, v: np.ndarray, bias: Any = 0.0,
+                   scale: float | None = None) -> np.ndarray:
+    scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
+    scores = q @ np.swapaxes(k, -1, -2) * scale + bias
+    return _softmax(scores) @ v
+
+
+CAUSAL = np.tril(np.ones((4, 4), dtype=bool))
+KEY_MASK = np.array([[True, False, True, True, False, True]] * 3 + [[False] * 6])  # row 3: none
+RUNNING = (np.array([0.1, -0.2, 0.3]), np.array([0.5, 1.5, 2.0]))
+ATTENTION = nn.CausalSelfAttention(8, 2, rng=0)
+_ATT = {name: p.data.copy() for name, p in ATTENTION.named_parameters()}
+
+
+def _causal_self_attention_ref(x: Any, sdpa: Callable[..., Any], tensor: Callable[..., Any],
+                               swap: Callable[..., Any]) -> Any:
+    """nanoGPT's forward written once for numpy and torch (`sdpa`, `tensor`, `swap` differ)."""
+    B, T, C = x.shape  # noqa: N806
+    qkv = x @ tensor(_ATT["c_attn.weight"]) + tensor(_ATT["c_attn.bias"])
+    q, k, v = (swap(qkv[:, :, i * C:(i + 1) * C].reshape(B, T, 2, C // 2)) for i in range(3))
+    y = swap(sdpa(q, k, v)).reshape(B, T, C)
+    return y @ tensor(_ATT["c_proj.weight"]) + tensor(_ATT["c_proj.bias"])
+
+
+def _np_causal(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+    t = q.shape[-2]
+    return _attention_ref(q, k, v, np.where(np.tril(np.ones((t, t), bool)), 0.0, -np.inf))
+
+
+PART4_OPS: tuple[OpInfo, ...] = (
+    _t("layer_norm", lambda x, w, b: F.layer_norm(x, 5, w, b), _layer_norm_ref,
+       [(4, 5), (5,), (5,)], torch=lambda x, w, b: _tf().layer_norm(x, (5,), w, b),
+       errors=(ErrorInput(lambda: F.layer_norm(Tensor(np.ones((4, 5))), 4), ValueError,
+                          r"\(4, 5\) does not end in normalized_shape \(4,\)"),
+               ErrorInput(lambda: F.layer_norm(Tensor(np.ones((4, 5))), 5, np.ones(4)),
+                          ValueError, r"weight of shape \(4,\), expected \(5,\)"),
+               ErrorInput(lambda: F.layer_norm(Tensor(np.ones((4, 5))), 5.0), TypeError,
+                          "normalized_shape must be a positive int"),
+               ErrorInput(lambda: F.layer_norm(Tensor(np.ones((4, 5))), 5, eps=-1.0),
+                          ValueError, "eps must lie in"))),
+    _t("layer_norm two axes", lambda x, w: F.layer_norm(x, (3, 4), w),
+       lambda x, w: _layer_norm_ref(x, w, 0.0, (1, 2)), [M, (3, 4)],
+       torch=lambda x, w: _tf().layer_norm(x, (3, 4), w)),
+    _t("layer_norm no affine", lambda x: F.layer_norm(x * 100, 4),
+       lambda x: _layer_norm_ref(x * 100), [M], torch=lambda x: _tf().layer_norm(x * 100, (4,))),
+    _t("nn.LayerNorm", lambda x: nn.LayerNorm(4)(x), _layer_norm_ref, [M],
+       torch=lambda x: _torch().nn.LayerNorm(4, dtype=x.dtype)(x),
+       errors=(ErrorInput(lambda: nn.LayerNorm(0), ValueError, "normalized_shape must be"),)),
+    _t("batch_norm training", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+       lambda x, w, b: _layer_norm_ref(x, w, b, 0), [(5, 3), (3,), (3,)],
+       torch=lambda x, w, b: _tf().batch_norm(x, None, None, w, b, training=True),
+       errors=(ErrorInput(lambda: F.batch_norm(Tensor(np.ones((1, 3))), None, None,
+                                               training=True),
+                          ValueError, "more than one value per channel"),
+               ErrorInput(lambda: F.batch_norm(Tensor(np.ones((4, 3))), None, None),
+                          ValueError, "running_mean and running_var are needed"),
+               ErrorInput(lambda: F.batch_norm(Tensor(np.ones(3)), None, None), ValueError,
+                          r"\(N, C\) or \(N, C, L\)"))),
+    _t("batch_norm (N, C, L)", lambda x: F.batch_norm(x, None, None, training=True),
+       lambda x: _layer_norm_ref(x, axes=(0, 2)), [M],
+       torch=lambda x: _tf().batch_norm(x, None, None, training=True)),
+    _t("batch_norm evaluation", lambda x, w: F.batch_norm(x, *RUNNING, w),
+       lambda x, w: (x - RUNNING[0]) / np.sqrt(RUNNING[1] + 1e-5) * w, [(5, 3), (3,)],
+       torch=lambda x, w: _tf().batch_norm(
+           x, _torch().tensor(RUNNING[0]), _torch().tensor(RUNNING[1]), w)),
+    _t("nn.BatchNorm1d", lambda x: nn.BatchNorm1d(3)(x), lambda x: _layer_norm_ref(x, axes=0),
+       [(6, 3)], torch=lambda x: _torch().nn.BatchNorm1d(3, dtype=x.dtype)(x),
+       errors=(ErrorInput(lambda: nn.BatchNorm1d(3, momentum=2.0), ValueError,
+                          "momentum must lie in"),)),
+    _t("scaled_dot_product_attention", lambda q, k, v: F.scaled_dot_product_attention(q, k, v),
+       _attention_ref, [(2, 4, 3), (2, 6, 3), (2, 6, 5)],
+       torch=lambda q, k, v: _tf().scaled_dot_product_attention(q, k, v),
+       errors=(ErrorInput(lambda: F.scaled_dot_product_attention(
+                   Tensor(np.ones((4, 3))), Tensor(np.ones((6, 2))), Tensor(np.ones((6, 5)))),
+                   ValueError, r"do not fit: got \(4, 3\), \(6, 2\), \(6, 5\)"),
+               ErrorInput(lambda: F.scaled_dot_product_attention(
+                   Tensor(np.ones((4, 3))), Tensor(np.ones((4, 3))), Tensor(np.ones((4, 3))),
+                   dropout_p=0.1), ValueError, "dropout_p=0.1 is not supported"),
+               ErrorInput(lambda: F.scaled_dot_product_attention(
+                   Tensor(np.ones((4, 3))), Tensor(np.ones((4, 3))), Tensor(np.ones((4, 3))),
+                   attn_mask=CAUSAL, is_causal=True), ValueError, "not both"),
+               ErrorInput(lambda: F.scaled_dot_product_attention(
+                   Tensor(np.ones((4, 3))), Tensor(np.ones((4, 3))), Tensor(np.ones((4, 3))),
+                   attn_mask=np.ones((3, 3), bool)), ValueError, "does not broadcast"))),
+    _t("attention causal", lambda q, k, v: F.scaled_dot_product_attention(q, k, v,
+                                                                           is_causal=True),
+       lambda q, k, v: _attention_ref(q, k, v, np.where(CAUSAL, 0.0, -np.inf)),
+       [(2, 3, 4, 2), (2, 3, 4, 2), (2, 3, 4, 3)],
+       torch=lambda q, k, v: _tf().scaled_dot_product_attention(q, k, v, is_causal=True)),
+    _t("attention causal, more keys", lambda q, k, v: F.scaled_dot_product_attention(
+           q, k, v, is_causal=True),
+       lambda q, k, v: _attention_ref(q, k, v, np.where(np.tril(np.ones((3, 5))), 0, -np.inf)),
+       [(3, 2), (5, 2), (5, 2)],
+       torch=lambda q, k, v: _tf().scaled_dot_product_attention(q, k, v, is_causal=True)),
+    _t("attention boolean mask, a row masked out",
+       lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=KEY_MASK, scale=0.7),
+       lambda q, k, v: np.where(KEY_MASK.any(-1, keepdims=True), _attention_ref(
+           q, k, v, np.where(KEY_MASK, 0.0, -1e300), 0.7), 0.0),
+       [(4, 3), (6, 3), (6, 2)],
+       torch=lambda q, k, v: _tf().scaled_dot_product_attention(
+           q, k, v, attn_mask=_torch().tensor(KEY_MASK), scale=0.7)),
+    _t("attention float mask", lambda q, k, v, m: F.scaled_dot_product_attention(
+           q, k, v, attn_mask=m),
+       lambda q, k, v, m: _attention_ref(q, k, v, m), [(2, 4, 3), (2, 6, 3), (2, 6, 5), (4, 6)],
+       torch=lambda q, k, v, m: _tf().scaled_dot_product_attention(q, k, v, attn_mask=m)),
+    _t("nn.CausalSelfAttention", lambda x: ATTENTION(x),
+       lambda x: _causal_self_attention_ref(x, _np_causal, np.asarray,
+                                            lambda a: np.swapaxes(a, 1, 2)),
+       [(2, 5, 8)],
+       torch=lambda x: _causal_self_attention_ref(
+           x, lambda q, k, v: _tf().scaled_dot_product_attention(q, k, v, is_causal=True),
+           _torch().tensor, lambda a: a.transpose(1, 2)),
+       errors=(ErrorInput(lambda: nn.CausalSelfAttention(8, 3), ValueError,
+                          "n_embd 8 is not a multiple of n_head 3"),
+               ErrorInput(lambda: ATTENTION(Tensor(np.ones((5, 8)))), ValueError,
+                          r"needs input \(B, T, 8\), got shape \(5, 8\)"))),
+)
+OPS = OPS + PART4_OPS
