@@ -267,3 +267,13 @@ def dropout(
     keep = np.random.default_rng(rng).random(x.shape) >= p
     scale = (keep / (1.0 - p) if p < 1.0 else np.zeros(x.shape)).astype(x.dtype)
     return _result(x.data * scale, "dropout", (x, lambda g: g * scale))
+
+
+# ============================================================================
+# Part IV: normalisation and attention (the chapters "Normalisation and
+# residuals by hand" and "Self-attention"); written in their own modules.
+# ============================================================================
+from chainrule.attention import scaled_dot_product_attention  # noqa: E402
+from chainrule.normalization import batch_norm, layer_norm  # noqa: E402
+
+__all__ += ["batch_norm", "layer_norm", "scaled_dot_product_attention"]

@@ -385,3 +385,145 @@ class MLP(Sequential):
             if i < len(n_outs) - 1:
                 layers.append(_ACTIVATIONS[activation]())
         super().__init__(*layers)
+
+
+# ============================================================================
+# Part IV: normalisation and attention layers (chapters "Normalisation and
+# residuals by hand" and "Self-attention"). The operations themselves are in
+# normalization.py and attention.py.
+# ============================================================================
+from chainrule.attention import scaled_dot_product_attention  # noqa: E402
+from chainrule.normalization import batch_norm, layer_norm  # noqa: E402
+
+__all__ += ["BatchNorm1d", "CausalSelfAttention", "LayerNorm"]
+
+
+# --8<-- [start:LayerNorm]
+class LayerNorm(Module):
+    """Normalise each sample over its last features, then scale and shift,
+    as ``torch.nn.LayerNorm``: ``weight`` starts at ones, ``bias`` at zeros,
+    both of shape `normalized_shape`."""
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: Any = np.float64,
+    ) -> None:
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(positive_int(n, "normalized_shape", "LayerNorm")
+                                      for n in shape)
+        layer_norm(Tensor(np.zeros(self.normalized_shape)), self.normalized_shape, eps=eps)
+        self.eps = float(eps)
+        dtype = _float_dtype(dtype)
+        affine = flag(elementwise_affine, "elementwise_affine", "LayerNorm")
+        with_bias = flag(bias, "bias", "LayerNorm") and affine
+        self.weight = Tensor(np.ones(self.normalized_shape, dtype), requires_grad=True) \
+            if affine else None
+        self.bias = Tensor(np.zeros(self.normalized_shape, dtype), requires_grad=True) \
+            if with_bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+# --8<-- [end:LayerNorm]
+
+    def __repr__(self) -> str:
+        return f"LayerNorm({self.normalized_shape}, eps={self.eps:g})"
+
+
+class BatchNorm1d(Module):
+    """Normalise each feature (channel) over the batch, as ``torch.nn.BatchNorm1d``.
+
+    Input (N, C) or (N, C, L). In training the batch's statistics normalise
+    and ``running_mean`` / ``running_var`` (numpy arrays, not parameters)
+    follow them with `momentum`, the variance unbiased as in PyTorch. After
+    ``eval()`` the running statistics normalise, so one sample's output no
+    longer depends on the others in its batch. ``state_dict`` holds the
+    parameters only (PyTorch's also holds the running statistics).
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = np.float64,
+    ) -> None:
+        self.num_features = positive_int(num_features, "num_features", "BatchNorm1d")
+        batch_norm(Tensor(np.zeros((2, self.num_features))), None, None, training=True,
+                   momentum=momentum, eps=eps)  # checks eps and momentum
+        self.eps, self.momentum = float(eps), float(momentum)
+        dtype = _float_dtype(dtype)
+        affine = flag(affine, "affine", "BatchNorm1d")
+        self.weight = Tensor(np.ones(num_features, dtype), requires_grad=True) if affine else None
+        self.bias = Tensor(np.zeros(num_features, dtype), requires_grad=True) if affine else None
+        tracking = flag(track_running_stats, "track_running_stats", "BatchNorm1d")
+        self.running_mean = np.zeros(num_features, dtype) if tracking else None
+        self.running_var = np.ones(num_features, dtype) if tracking else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        use_batch = self.training or self.running_mean is None
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          training=use_batch, momentum=self.momentum, eps=self.eps)
+
+    def __repr__(self) -> str:
+        return f"BatchNorm1d({self.num_features}, eps={self.eps:g}, momentum={self.momentum:g})"
+
+
+# --8<-- [start:CausalSelfAttention]
+class CausalSelfAttention(Module):
+    """Multi-head causal self-attention in nanoGPT's shape.
+
+    One Linear makes queries, keys and values for every head at once
+    (``c_attn``, width 3 · n_embd); each of the `n_head` heads attends with
+    width n_embd / n_head; ``c_proj`` mixes the heads' outputs. Input and
+    output are (B, T, n_embd). `dropout` is applied to the output (nanoGPT
+    also drops attention weights; chainrule's attention does not).
+    """
+
+    def __init__(
+        self,
+        n_embd: int,
+        n_head: int,
+        bias: bool = True,
+        dropout: float = 0.0,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        n_embd = positive_int(n_embd, "n_embd", "CausalSelfAttention")
+        self.n_head = positive_int(n_head, "n_head", "CausalSelfAttention")
+        if n_embd % self.n_head:
+            raise ValueError(
+                f"CausalSelfAttention: n_embd {n_embd} is not a multiple of n_head {n_head}"
+            )
+        self.n_embd = n_embd
+        rng = np.random.default_rng(rng)
+        self.c_attn = Linear(n_embd, 3 * n_embd, bias, "xavier", rng, dtype)
+        self.c_proj = Linear(n_embd, n_embd, bias, "xavier", rng, dtype)
+        self.resid_dropout = Dropout(dropout, rng=rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim != 3 or x.shape[2] != self.n_embd:
+            raise ValueError(
+                f"CausalSelfAttention({self.n_embd}, {self.n_head}) needs input "
+                f"(B, T, {self.n_embd}), got shape {x.shape}"
+            )
+        B, T, C = x.shape  # noqa: N806 (the usual names)
+        qkv = self.c_attn(x)  # (B, T, 3C): queries, keys and values of every head
+        q, k, v = (self._heads(qkv[:, :, i * C:(i + 1) * C]) for i in range(3))
+        y = scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, n_head, T, C/n_head)
+        y = y.transpose(1, 2).reshape(B, T, C)  # the heads side by side again
+        return self.resid_dropout(self.c_proj(y))
+
+    def _heads(self, x: Tensor) -> Tensor:
+        """(B, T, C) -> (B, n_head, T, C / n_head): a reshape, then heads first."""
+        B, T, C = x.shape  # noqa: N806
+        return x.reshape(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+# --8<-- [end:CausalSelfAttention]
+
+    def __repr__(self) -> str:
+        return f"CausalSelfAttention(n_embd={self.n_embd}, n_head={self.n_head})"
