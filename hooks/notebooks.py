@@ -12,7 +12,11 @@ notebook" link under the page's title. The notebook is the page:
   a page, so continuation chains hold; continuation cells carry the tag
   `continuation`, as the fence did;
 - a titled excerpt of `src/` or `listings/` becomes Markdown: the file's
-  name and the included code, as the page shows it.
+  name and the included code, as the page shows it;
+- the first cell says what the code needs installed: chainrule alone, or
+  chainrule and a package from EXTRA_PACKAGES (PyTorch, for the PyTorch
+  chapter), in which case a code cell tagged `install` comes first and
+  pip-installs whatever is missing.
 
 The notebook page of Part III (a notebook already) keeps its own download,
 the copy of its source that mkdocs-jupyter writes beside the page. Its links
@@ -21,8 +25,8 @@ downloaded file, so after the build this hook rewrites that copy: links
 become addresses on the hosted site, and its first cell says where they lead.
 
 tests/site/test_notebooks.py checks that each notebook is valid nbformat 4,
-that its code cells run top to bottom with only chainrule installed, and
-that no download holds a relative link.
+that its code cells (the install cell aside) are the page's and run top to
+bottom, and that no download holds a relative link.
 """
 
 from __future__ import annotations
@@ -47,6 +51,12 @@ LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 REFERENCE = re.compile(r"^(\s*\[[^\]^]+\]:\s+)(\S+)(.*)$")
 ATTRIBUTE_LIST = re.compile(r"^\s*\{\s*[:.#][^}]*\}\s*$")
 MARKER_TITLE = re.compile(r'^\s*(?:!!!|\?\?\?\+?|===[!+]?)\s*([\w-]*)[^"]*(?:"([^"]*)")?\s*$')
+
+# Modules a chapter's code may import beyond chainrule and the numpy it brings,
+# with the pip package that provides it and its name. A notebook that imports
+# one says so in its first cell and gets an install cell (tagged `install`).
+EXTRA_PACKAGES = {"torch": ("torch", "PyTorch")}
+IMPORTED = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
 
 _notebooks: dict[str, tuple[str, dict[str, Any]]] = {}  # page url -> (file name, notebook)
 _own_downloads: dict[str, Path] = {}  # a notebook page's url -> its source's file name
@@ -214,20 +224,57 @@ def _fence_cell(fence: Fence) -> dict[str, Any]:
     return nbformat.v4.new_markdown_cell(f"```{language}\n{fence.content.rstrip()}\n```")
 
 
+def what_it_needs(cells: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """A sentence saying what the code cells need installed, and the pip
+    packages beyond chainrule that they import (an install cell adds them)."""
+    imported = {name for cell in cells if cell.cell_type == "code"
+                for name in IMPORTED.findall(cell.source)}
+    wanted = sorted(EXTRA_PACKAGES[name] for name in imported & EXTRA_PACKAGES.keys())
+    if wanted:
+        names = " and ".join(f"{title} (`{pip}`)" for pip, title in wanted)
+        return (f"Its code cells run top to bottom with the `chainrule` package and {names} "
+                "installed; the first code cell installs what is missing."), [p for p, _ in wanted]
+    if "numpy" in imported:
+        return ("Its code cells run top to bottom with only the `chainrule` package "
+                "installed (it brings numpy, which they use)."), []
+    return ("Its code cells run top to bottom with only the `chainrule` package installed; "
+            "they use nothing else but Python's standard library."), []
+
+
+def install_cell(packages: list[str]) -> dict[str, Any]:
+    """A code cell that pip-installs those of `packages` that are missing."""
+    code = textwrap.dedent(f"""\
+        # This chapter needs more than chainrule: install what is missing.
+        import importlib.util
+        import subprocess
+        import sys
+
+        wanted = {json.dumps(packages)}
+        missing = [name for name in wanted if importlib.util.find_spec(name) is None]
+        if missing:
+            subprocess.run([sys.executable, "-m", "pip", "install", *missing], check=True)""")
+    cell = nbformat.v4.new_code_cell(code)
+    cell.metadata["tags"] = ["install"]
+    return cell
+
+
 def make_notebook(source: Path, page: Any, base: str) -> dict[str, Any]:
     """The notebook of one page, valid nbformat 4 with fixed cell ids."""
     page_url = page.url
     title = page.title or source.stem
+    cells = notebook_cells(source, page.file.src_uri, base, page_url)
+    needs, extra = what_it_needs(cells)
     intro = (
         f"*This notebook is the chapter [{title}]({base}{page_url}) of "
         f"[Backpropagation from Scratch]({base}), made from the page when the book was built. "
-        "Its code cells run top to bottom with only the `chainrule` package installed; "
-        "a cell tagged `continuation` uses the names of the cells before it. "
+        f"{needs} A cell tagged `continuation` uses the names of the cells before it. "
         f"{where_links_lead(base)}*"
     )
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell(intro)]
-    notebook.cells += notebook_cells(source, page.file.src_uri, base, page_url)
+    if extra:
+        notebook.cells.append(install_cell(extra))
+    notebook.cells += cells
     for number, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{number}"
     notebook.metadata = {
