@@ -131,11 +131,21 @@ class Tensor:
     return a numpy boolean array: a mask, recorded in no graph.
 
     ``.grad`` is None until a backward pass reaches the tensor, then a numpy
-    array of the data's shape. Gradients accumulate over backward calls, as in
-    PyTorch; ``t.grad = None`` clears them.
+    array of the data's shape and dtype, owned by this tensor alone.
+    Gradients accumulate over backward calls, as in PyTorch; ``t.grad = None``
+    clears them.
+
+    In-place arithmetic (``p -= lr * p.grad``, ``add_``, ``zero_``) changes
+    the data where it is, as in PyTorch: inside ``no_grad()`` for a tensor
+    that requires grad. Each change counts up a version number, and a
+    backward pass that would read values changed since the forward pass
+    refuses to run.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_edges", "_op", "__weakref__")
+    __slots__ = (
+        "data", "grad", "requires_grad", "_parents", "_edges", "_op", "_counter", "_saved",
+        "__weakref__",
+    )
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__, not numpy
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
@@ -152,6 +162,8 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()
         self._edges: tuple[tuple[Tensor, Rule], ...] = ()  # (parent, rule) pairs
         self._op = ""
+        self._counter = [0]  # the version: in-place changes so far (shared with detach())
+        self._saved: tuple[tuple[Tensor, int], ...] = ()  # inputs the rules read, and versions
 
     # ----------------------------------------------------------- describing
     @property
@@ -237,13 +249,26 @@ class Tensor:
         return self.data
 
     def detach(self) -> Tensor:
-        """A constant with the same data, cut off from the graph."""
-        return Tensor(self.data)
+        """A constant with the same data (not a copy), cut off from the graph.
+
+        As in PyTorch it shares the version counter too: changing either in
+        place is seen by a backward pass that saved the other.
+        """
+        out = Tensor(self.data)
+        out._counter = self._counter
+        return out
+
+    @property
+    def _version(self) -> int:
+        """How many times the data was changed in place (PyTorch's ``_version``)."""
+        return self._counter[0]
 
     # ----------------------------------------------------------- backward
     # --8<-- [start:backward]
     def _backward(self, upstream: np.ndarray) -> tuple[np.ndarray, ...]:
         """The gradient of each parent: its rule applied to `upstream`, summed to shape."""
+        if self._saved or self._version:  # values the rules read: unchanged since forward?
+            _check_versions(self)
         grads = ()
         for parent, rule in self._edges:
             grad = rule(upstream)
@@ -254,11 +279,14 @@ class Tensor:
     def _accumulate(self, gradient: np.ndarray) -> None:
         """Add `gradient` into ``.grad`` (a new array each time, never in place).
 
-        No copy is made, so ``.grad`` may share memory with another tensor's
-        gradient (``a + b`` hands both the same array): treat it as read-only.
+        ``.grad`` has the tensor's dtype, as in PyTorch, and a leaf gets its
+        own copy: ``a + b`` hands both parents the same array, and clipping
+        ``a.grad`` in place must not change ``b.grad``.
         """
         if gradient.__class__ is not _ndarray:  # numpy scalars from 0-d arithmetic
             gradient = np.asarray(gradient)
+        if gradient.dtype != self.data.dtype or (self.grad is None and not self._parents):
+            gradient = gradient.astype(self.data.dtype)  # a copy
         if self.grad is None:
             self.grad = gradient
         elif self.grad.shape == gradient.shape:
@@ -368,6 +396,90 @@ class Tensor:
 
     def __rpow__(self, base: Any) -> Tensor:
         return _lift(base, self) ** self
+
+    # ----------------------------------------------------------- in place
+    # --8<-- [start:inplace]
+    def _in_place(self, op: str, other: Any, compute: Callable[[], Tensor]) -> Tensor:
+        """Write ``compute()`` into this tensor's own array and count a new version.
+
+        As in PyTorch, the array changes where it is, so every holder of it
+        (a module, an optimizer) sees the new values, and a tensor that
+        requires grad may be changed only inside ``no_grad()``. The version
+        lets a later backward pass notice that values it needs have changed.
+        """
+        _refuse_in_place_while_recording(self, other, op)
+        with no_grad():
+            new = compute()
+        if new.data.shape != self.data.shape:
+            raise ValueError(
+                f"in-place {op}: the result has shape {new.data.shape}, but the tensor "
+                f"keeps its shape {self.data.shape} (only the other operand may broadcast)"
+            )
+        if not self.data.flags.writeable:
+            raise ValueError(f"in-place {op}: this tensor's array is read-only; clone() it first")
+        self.data[...] = new.data  # in the tensor's own dtype
+        self._counter[0] += 1
+        return self
+    # --8<-- [end:inplace]
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place("+=", other, lambda: self + other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place("-=", other, lambda: self - other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place("*=", other, lambda: self * other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place("/=", other, lambda: self / other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._in_place("**=", other, lambda: self**other)
+
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """In place: self + alpha * other (PyTorch's ``add_``)."""
+        return self._in_place("add_", other, lambda: self + _lift(other, self) * alpha)
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """In place: self - alpha * other."""
+        return self._in_place("sub_", other, lambda: self - _lift(other, self) * alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        """In place: self * other."""
+        return self._in_place("mul_", other, lambda: self * other)
+
+    def div_(self, other: Any) -> Tensor:
+        """In place: self / other."""
+        return self._in_place("div_", other, lambda: self / other)
+
+    def zero_(self) -> Tensor:
+        """In place: every element 0."""
+        return self._in_place("zero_", None, lambda: _lift(0.0, self) * self.detach())
+
+    def fill_(self, value: float) -> Tensor:
+        """In place: every element `value`."""
+        if isinstance(value, bool) or not isinstance(value, Number):
+            raise TypeError(f"fill_: value must be a number, got {value!r}")
+        return self._in_place("fill_", None, lambda: self.detach() * 0.0 + value)
+
+    def copy_(self, source: Any) -> Tensor:
+        """In place: the values of `source` (broadcast to this tensor's shape)."""
+        return self._in_place("copy_", source, lambda: self.detach() * 0.0 + source)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking of a leaf on or off, in place (PyTorch's name)."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
+        if self._parents:
+            raise RuntimeError(
+                "requires_grad_ on a tensor computed from others: only leaves can change it; "
+                "use detach() for a constant copy"
+            )
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"only float tensors can require grad, got dtype {self.data.dtype}")
+        self.requires_grad = requires_grad
+        return self
 
     # ----------------------------------------------------------- matmul
     # --8<-- [start:matmul]
@@ -753,12 +865,70 @@ def _result(data: np.ndarray, op: str, *edges: tuple[Tensor, Rule]) -> Tensor:
     out._parents = parents
     out._edges = kept
     out.requires_grad = bool(parents)
+    out._counter = [0]
+    out._saved = () if not parents or op in _READS_NO_INPUT else _versions(edges)
     return out
 # --8<-- [end:result]
 
 
 # Operations that only move elements around: a boolean mask may go through them.
 _SHAPE_OPS = frozenset({"reshape", "transpose", "permute", "index", "cat", "stack"})
+
+# Operations whose rules read no input's values, and those whose rules do
+# not read their own result: changing those in place after the forward pass
+# leaves the gradient right, so backward lets it pass, as PyTorch does.
+_READS_NO_INPUT = _SHAPE_OPS | {"+", "-", "neg", "sum", "mean", "where"}
+_READS_NO_RESULT = _READS_NO_INPUT | {
+    "*", "@", "log", "relu", "abs", "clamp", "var", "maximum", "minimum",
+}
+
+
+def _versions(edges: tuple[tuple[Tensor, Rule], ...]) -> tuple[tuple[Tensor, int], ...]:
+    """Each input of an operation with its version now, for `_check_versions`."""
+    return tuple((tensor, tensor._counter[0]) for tensor, _ in edges)
+
+
+def _check_versions(node: Tensor) -> None:
+    """Refuse a backward step whose rules would read values changed in place since."""
+    if node._version and node._op not in _READS_NO_RESULT:
+        raise RuntimeError(
+            f"backward through {node._op!r}: its result (shape {node.data.shape}) was changed "
+            f"in place after the forward pass (version {node._version}, was 0), and its "
+            "gradient rule reads it; PyTorch refuses this too. Run the forward pass again "
+            "after the change, or change a clone()"
+        )
+    for tensor, version in node._saved:
+        if tensor._counter[0] != version:
+            raise RuntimeError(
+                f"backward through {node._op!r}: an input of shape {tensor.data.shape} was "
+                f"changed in place after the forward pass (version {tensor._counter[0]}, "
+                f"was {version} when {node._op!r} used it), and the gradient rule reads it; "
+                "PyTorch refuses this too. Run the forward pass again after the change "
+                "(e.g. after optimizer.step()), or change a clone()"
+            )
+
+
+def _refuse_in_place_while_recording(x: Tensor, other: Any, op: str) -> None:
+    """In-place changes are not recorded in the graph: refuse those that would need it."""
+    if not is_grad_enabled():
+        return
+    if x.requires_grad and not x._parents:
+        raise RuntimeError(
+            f"in-place {op} on a leaf tensor that requires grad (shape {x.data.shape}), "
+            "while gradients are recorded; PyTorch refuses this too. Update parameters "
+            "inside `with no_grad():`, or write `x = x + ...` for a new tensor"
+        )
+    if x.requires_grad:
+        raise RuntimeError(
+            f"in-place {op} on a tensor computed by {x._op!r} that requires grad: chainrule "
+            "records no in-place operation in the graph (PyTorch does); write `y = y + ...` "
+            "for a new tensor, or change it inside `with no_grad():`"
+        )
+    if isinstance(other, Tensor) and other.requires_grad:
+        raise RuntimeError(
+            f"in-place {op} with an operand that requires grad: chainrule records no "
+            "in-place operation in the graph (PyTorch does); write `x = x + other` instead"
+        )
 
 
 def _refuse_masks(edges: tuple[tuple[Tensor, Rule], ...], op: str) -> None:
@@ -789,6 +959,8 @@ def _lift(value: Any, like: Tensor) -> Tensor:
         constant._parents = ()
         constant._edges = ()
         constant._op = ""
+        constant._counter = [0]
+        constant._saved = ()
         return constant
     try:
         lifted = Tensor(value)

@@ -263,3 +263,94 @@ def test_unbroadcast_sums_back_to_shape(grad_shape: tuple, shape: tuple) -> None
     out = unbroadcast(grad, shape)
     assert np.shape(out) == shape
     assert np.sum(out) == grad.sum()  # every copy's gradient is counted once
+
+
+# ------------------------------------------------------------ PyTorch parity (issue 19)
+def test_transpose_swaps_two_dims_as_in_pytorch() -> None:
+    m = Tensor(np.arange(6.0).reshape(2, 3))
+    assert np.array_equal(m.transpose(0, 1).data, m.data.T)  # was m unchanged
+    assert np.array_equal(m.transpose(-2, -1).data, m.data.T)
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert x.transpose(0, 2).shape == (4, 3, 2)  # raised before
+    assert x.permute(1, 2, 0).shape == x.permute((1, 2, 0)).shape == (3, 4, 2)
+    assert x.mT.shape == (2, 4, 3)
+    with pytest.raises(TypeError, match="permute"):
+        x.transpose(2, 0, 1)
+
+
+def test_reductions_take_pytorch_keywords_and_refuse_both_spellings() -> None:
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert x.sum(dim=1, keepdim=True).shape == (2, 1, 4)
+    for name in ("sum", "mean", "max", "min", "var", "std", "logsumexp"):
+        assert getattr(x, name)(dim=-1).shape == (2, 3), name
+        with pytest.raises(TypeError, match="both axis=0 and dim=0"):
+            getattr(x, name)(axis=0, dim=0)
+    assert x.argmax(dim=2).shape == (2, 3)
+    with pytest.raises(TypeError, match=r"1.0 \(float\)"):
+        x.sum(axis=1.0)
+
+
+def test_in_place_update_under_no_grad_changes_the_parameter() -> None:
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    params = [p]
+    (p * p).sum().backward()
+    with no_grad():
+        for q in params:
+            q -= 0.5 * q.grad  # trained nothing before: the line only rebound q
+    assert np.array_equal(p.data, [0.0, 0.0]) and p._version == 1
+    with no_grad():
+        p.add_(np.ones(2), alpha=2.0).mul_(3.0)
+        p.sub_(Tensor([1.0, 1.0]))
+    assert np.array_equal(p.data, [5.0, 5.0]) and p._version == 4
+    with no_grad():
+        p.zero_()
+    assert np.array_equal(p.data, [0.0, 0.0])
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_while_recording() -> None:
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad.*no_grad"):
+        p -= 1.0
+    with pytest.raises(RuntimeError, match="computed by '\\*'"):
+        y = p * 2
+        y += 1
+    c = Tensor([0.0, 0.0])
+    with pytest.raises(RuntimeError, match="operand that requires grad"):
+        c += p
+    c += 1  # a constant may change in place
+    assert np.array_equal(c.data, [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"result has shape \(2, 2\).*keeps its shape \(2,\)"):
+        c += np.ones((2, 2))
+
+
+def test_backward_refuses_a_saved_input_changed_in_place() -> None:
+    w = Tensor([3.0], requires_grad=True)
+    loss = (w * w).sum()
+    with no_grad():
+        w -= 1.0  # an optimizer step between forward and backward
+    with pytest.raises(RuntimeError, match=r"'\*'.*version 1, was 0"):
+        loss.backward()
+    e = w.exp()
+    with no_grad():
+        e += 1.0
+    with pytest.raises(RuntimeError, match="'exp': its result"):
+        e.backward(np.ones(1))
+    s = w + 1.0  # + reads no input: PyTorch lets this pass, and so do we
+    with no_grad():
+        w += 1.0
+    s.backward(np.ones(1))
+    assert np.array_equal(w.grad, [1.0])
+
+
+def test_each_leaf_owns_its_gradient() -> None:
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    a.grad *= 0.5  # clipping one in place leaves the other alone (was 0.25 for both)
+    assert np.array_equal(b.grad, [1.0, 1.0])
+
+
+def test_float32_leaf_mixed_with_float64_gets_a_float32_gradient() -> None:
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    (x * Tensor(np.full(3, 2.0))).sum().backward()
+    assert x.grad.dtype == np.float32  # was float64
