@@ -13,6 +13,7 @@ short formulas of Part III: ``softmax * (g - sum(g * softmax))``,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,8 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "embedding",
+    "gelu",
     "linear",
     "log_softmax",
     "mse_loss",
@@ -75,8 +78,8 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 # --8<-- [end:log_softmax]
 
 
-def _class_indices(targets: Any, logits: np.ndarray, op: str = "cross_entropy") -> np.ndarray:
-    """Check `targets` against `logits` (n, C): n integers, each in 0..C-1.
+def _class_indices(targets: Any, op: str, what: str = "class indices as targets") -> np.ndarray:
+    """`targets` as an integer array (class indices, or rows to look up).
 
     Integers in any form are welcome: a list, an integer array, or a Tensor,
     which always stores floats (so Tensor([2, 0]) holds 2.0 and 0.0). A
@@ -88,51 +91,109 @@ def _class_indices(targets: Any, logits: np.ndarray, op: str = "cross_entropy") 
     if t.dtype.kind not in "iu":
         kind = "whole numbers" if t.dtype.kind == "f" else "numbers"
         raise TypeError(
-            f"{op} needs integer class indices as targets, got dtype {t.dtype} "
+            f"{op} needs integer {what}, got dtype {t.dtype} "
             f"(not all {kind}): {np.ravel(t)[:5]!r}"
-        )
-    if logits.ndim != 2 or t.shape != logits.shape[:1]:
-        raise ValueError(
-            f"{op} needs logits (n, classes) and targets (n,), "
-            f"got logits {logits.shape} and targets {t.shape}"
-        )
-    if logits.shape[0] == 0:
-        raise ValueError(
-            f"{op}: the batch is empty (logits of shape {logits.shape}); "
-            "a mean over no samples is undefined"
-        )
-    if t.min() < 0 or t.max() >= logits.shape[1]:
-        bad = int(np.flatnonzero((t < 0) | (t >= logits.shape[1]))[0])
-        raise ValueError(
-            f"{op}: target {int(t[bad])} (at index {bad}) is out of range "
-            f"for {logits.shape[1]} classes (0 to {logits.shape[1] - 1})"
         )
     return t
 
 
+def _class_rows(
+    logits: np.ndarray, targets: Any, op: str, ignore_index: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+    """Logits and targets in PyTorch's layouts, as rows: (z, t, keep, back).
+
+    PyTorch takes logits (n, C) with targets (n,), one unbatched row (C,)
+    with a single target, or (n, C, d1, ...) with targets (n, d1, ...): the
+    classes are always axis 1. We move them last and flatten, so every loss
+    sees z (rows, C) and t (rows,); `keep` marks the rows whose target is
+    not `ignore_index`, and `back` turns a (rows, C) gradient into the
+    logits' shape.
+    """
+    t = _class_indices(targets, op)
+    expected = logits.shape[:1] + logits.shape[2:] if logits.ndim >= 2 else ()
+    if logits.ndim == 0 or t.shape != expected:
+        hint = ""
+        if logits.ndim >= 3 and t.shape == logits.shape[:-1]:
+            hint = (
+                "; PyTorch reads axis 1 as the classes, so for logits (B, T, classes) "
+                "reshape to (B*T, classes) and the targets to (B*T,)"
+            )
+        raise ValueError(
+            f"{op} needs logits (n, classes) with targets (n,), or (n, classes, d1, ...) "
+            f"with targets (n, d1, ...), got logits {logits.shape} and targets {t.shape}{hint}"
+        )
+    classes = logits.shape[1] if logits.ndim >= 2 else logits.shape[0]
+    moved = np.moveaxis(logits, 1, -1) if logits.ndim >= 2 else logits
+    z, t = moved.reshape(-1, classes), t.reshape(-1)
+    keep = t != ignore_index
+    bad = keep & ((t < 0) | (t >= classes))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{op}: target {int(t[i])} (at index {i}) is out of range "
+            f"for {classes} classes (0 to {classes - 1})"
+        )
+
+    def back(grad: np.ndarray) -> np.ndarray:
+        grad = grad.reshape(moved.shape)
+        return np.moveaxis(grad, -1, 1) if logits.ndim >= 2 else grad
+
+    return z, np.where(keep, t, 0), keep, back
+
+
+def _reduce(
+    losses: np.ndarray, keep: np.ndarray, reduction: str, shape: tuple[int, ...], op: str
+) -> tuple[np.ndarray, Any]:
+    """Reduce the per-row losses as PyTorch's `reduction` says: (loss, weigh).
+
+    ``"mean"`` averages over the rows whose target is not ignored, ``"sum"``
+    adds them, ``"none"`` returns one loss per target (0 where ignored), in
+    the targets' `shape`. ``weigh(g)`` gives, for an upstream gradient g,
+    the factor each row's gradient is multiplied by.
+    """
+    losses = np.where(keep, losses, 0.0)
+    if reduction == "mean":
+        count = int(keep.sum())
+        if count == 0:
+            raise ValueError(
+                f"{op}: the batch is empty, or every target is ignore_index: a mean over "
+                "no targets is undefined (PyTorch returns nan)"
+            )
+        return losses.sum() / count, lambda g: keep * (float(g) / count)
+    if reduction == "sum":
+        return losses.sum(), lambda g: keep * float(g)
+    if reduction == "none":
+        return losses.reshape(shape), lambda g: keep * g.reshape(-1)
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r:.40}")
+
+
 # --8<-- [start:cross_entropy]
-def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
+def cross_entropy(
+    logits: Tensor, targets: Any, ignore_index: int = -100, reduction: str = "mean"
+) -> Tensor:
     """Mean over the batch of -log softmax(logits)[i, targets[i]].
 
-    `logits` has shape (n, classes), `targets` holds n integer classes. One
+    `logits` has shape (n, classes), `targets` holds n integer classes (or,
+    as in PyTorch, (n, classes, d1, ...) with targets (n, d1, ...)). One
     fused operation: its gradient is (softmax(logits) - onehot(targets)) / n,
-    the famous ``p - y``, without building the softmax graph.
+    the famous ``p - y``, without building the softmax graph. Targets equal
+    to `ignore_index` count for nothing; `reduction` is "mean", "sum" or "none".
     """
     logits = _tensor(logits, "cross_entropy")
-    z = logits.data
-    t = _class_indices(targets, z)
-    n = z.shape[0]
-    rows = np.arange(n)
+    z, t, keep, back = _class_rows(logits.data, targets, "cross_entropy", ignore_index)
+    rows = np.arange(len(t))
     shifted = z - z.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     total = e.sum(axis=1, keepdims=True)
-    loss = (np.log(total).sum() - shifted[rows, t].sum()) / n  # mean of log(total) - z_t
+    losses = np.log(total[:, 0]) - shifted[rows, t]  # -log softmax(z)[t], row by row
+    shape = logits.shape[:1] + logits.shape[2:] if logits.ndim >= 2 else ()
+    loss, weigh = _reduce(losses, keep, reduction, shape, "cross_entropy")
 
     def rule(g: np.ndarray) -> np.ndarray:
         p = e / total  # softmax
         p[rows, t] -= 1  # p - y
-        p *= float(g) / n  # g: the loss's upstream gradient, a scalar
-        return p
+        p *= weigh(g)[:, None]  # the mean's 1/n (0 for an ignored row)
+        return back(p)
 
     return _result(loss, "cross_entropy", (logits, rule))
 # --8<-- [end:cross_entropy]
@@ -154,31 +215,41 @@ def mse_loss(prediction: Tensor, target: Any) -> Tensor:
 
 # --8<-- [start:linear]
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """The affine layer x @ weight + bias as one operation.
+    """The affine layer x @ weight + bias as one operation, for x of shape (..., in).
 
     With g the gradient of the output (n, out), the three rules are the
     matrix form of backpropagation: dx = g @ W.T, dW = x.T @ g, db = sum of g
-    over the batch (the bias was broadcast over it).
+    over the batch (the bias was broadcast over it). Extra leading axes, as
+    in a batch of sequences (B, T, in), are rows of the batch too: the
+    weight's rules see x and g flattened to (B*T, in) and (B*T, out).
     """
     x, weight = _tensor(x, "linear: x"), _tensor(weight, "linear: weight")
     bias = None if bias is None else _tensor(bias, "linear: bias")
     a, b = x.data, weight.data
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
-        raise ValueError(f"linear: shapes {a.shape} @ {b.shape} do not fit")
+    _check_linear_shapes(a.shape, b.shape, None if bias is None else bias.data.shape)
     out = a @ b
-    if bias is None:
-        return _result(out, "linear", (x, lambda g: g @ b.T), (weight, lambda g: a.T @ g))
-    if bias.data.shape != out.shape[1:]:
-        raise ValueError(f"linear: bias of shape {bias.data.shape} for {b.shape[1]} outputs")
-    out += bias.data
-    return _result(
-        out,
-        "linear",
-        (x, lambda g: g @ b.T),
-        (weight, lambda g: a.T @ g),
-        (bias, lambda g: g.sum(axis=0)),
-    )
+    rows, outs = a.reshape(-1, b.shape[0]), (-1, b.shape[1])  # (n, in) and (n, out)
+    edges = [(x, lambda g: g @ b.T), (weight, lambda g: rows.T @ g.reshape(outs))]
+    if bias is not None:
+        out += bias.data
+        edges.append((bias, lambda g: g.reshape(outs).sum(axis=0)))
+    return _result(out, "linear", *edges)
 # --8<-- [end:linear]
+
+
+def _check_linear_shapes(
+    x: tuple[int, ...], weight: tuple[int, ...], bias: tuple[int, ...] | None
+) -> None:
+    """x (..., in), weight (in, out), bias (out,): anything else is refused by name."""
+    if len(weight) != 2:
+        raise ValueError(f"linear: weight must be a matrix (in, out), got shape {weight}")
+    if len(x) == 0 or x[-1] != weight[0]:
+        raise ValueError(
+            f"linear: x of shape {x} does not fit weight {weight}: x's last axis must "
+            f"hold the {weight[0]} input features, as in (..., {weight[0]})"
+        )
+    if bias is not None and bias != weight[1:]:
+        raise ValueError(f"linear: bias of shape {bias} for {weight[1]} outputs")
 
 
 def relu(x: Tensor) -> Tensor:
@@ -196,24 +267,26 @@ def tanh(x: Tensor) -> Tensor:
     return _tensor(x, "tanh").tanh()
 
 
-def nll_loss(log_probs: Tensor, targets: Any) -> Tensor:
+def nll_loss(
+    log_probs: Tensor, targets: Any, ignore_index: int = -100, reduction: str = "mean"
+) -> Tensor:
     """Mean over the batch of -log_probs[i, targets[i]] (negative log-likelihood).
 
     `log_probs` (n, classes) are log-probabilities, such as `log_softmax`
     gives: ``cross_entropy(z, t)`` equals ``nll_loss(log_softmax(z), t)``.
-    Only the picked entries have a gradient: -1/n each.
+    Only the picked entries have a gradient: -1/n each. Shapes,
+    `ignore_index` and `reduction` as in `cross_entropy`.
     """
     x = _tensor(log_probs, "nll_loss")
-    z = x.data
-    t = _class_indices(targets, z, "nll_loss")
-    n = z.shape[0]
-    rows = np.arange(n)
-    loss = -z[rows, t].sum() / n
+    z, t, keep, back = _class_rows(x.data, targets, "nll_loss", ignore_index)
+    rows = np.arange(len(t))
+    shape = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
+    loss, weigh = _reduce(-z[rows, t], keep, reduction, shape, "nll_loss")
 
     def rule(g: np.ndarray) -> np.ndarray:
         grad = np.zeros_like(z)
-        grad[rows, t] = -float(g) / n
-        return grad
+        grad[rows, t] = -weigh(g)
+        return back(grad)
 
     return _result(loss, "nll_loss", (x, rule))
 
@@ -269,6 +342,141 @@ def dropout(
     return _result(x.data * scale, "dropout", (x, lambda g: g * scale))
 
 
+# ----------------------------------------------------------------------------- GELU
+# W. J. Cody, "Rational Chebyshev approximations for the error function",
+# Math. Comp. 23 (1969), 631-637: three rational functions, each accurate
+# to about one unit in the last place of a float64 on its interval.
+_ERF_NEAR_0 = (  # erf(x) = x P(x^2) / Q(x^2) for |x| <= 0.46875
+    (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
+     3.77485237685302021e02, 3.20937758913846947e03),
+    (1.0, 2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+     2.84423683343917062e03),
+)
+_ERFC_MIDDLE = (  # erfc(x) = exp(-x^2) P(x) / Q(x) for 0.46875 < x <= 4
+    (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
+     6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
+     1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03),
+    (1.0, 1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+     1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+     3.43936767414372164e03, 1.23033935480374942e03),
+)
+_ERFC_TAIL = (  # erfc(x) = exp(-x^2) / x (1/sqrt(pi) - z P(z) / Q(z)), z = 1/x^2, x > 4
+    (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+     1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4),
+    (1.0, 2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+     6.05183413124413191e-2, 2.33520497626869185e-3),
+)
+
+
+def _horner(coefficients: tuple[float, ...], x: np.ndarray) -> np.ndarray:
+    """The polynomial with these coefficients (highest power first) at every x."""
+    y = np.full_like(x, coefficients[0])
+    for c in coefficients[1:]:
+        y *= x
+        y += c
+    return y
+
+
+def _rational(pair: tuple[tuple[float, ...], tuple[float, ...]], x: np.ndarray) -> np.ndarray:
+    return _horner(pair[0], x) / _horner(pair[1], x)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """The error function of every element, within a few units in the last
+    place of `math.erf` (which takes one number at a time).
+
+    Near 0 a rational function gives erf itself. Further out erf(x) = 1 - erfc(x)
+    for x > 0, with erfc(x) = exp(-x^2) times a rational function, and
+    erf(-x) = -erf(x). Past |x| = 6, erfc(x) < 3e-17, so erf is +-1 to float64.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out = np.array(np.sign(x))  # +-1 far out (and nan stays nan)
+    a = np.abs(x)
+    near = a <= 0.46875
+    xs = x[near]
+    out[near] = xs * _rational(_ERF_NEAR_0, xs * xs)
+    for part, rational in ((near ^ (a <= 4), _ERFC_MIDDLE), ((a > 4) & (a < 6), _ERFC_TAIL)):
+        s = a[part]
+        ratio = _rational(rational, s) if rational is _ERFC_MIDDLE else (
+            (1 / math.sqrt(math.pi) - _rational(rational, 1 / (s * s)) / (s * s)) / s
+        )
+        # exp(-s^2) as exp(-r^2) exp(-(s - r)(s + r)), r = s rounded down to 1/16:
+        # s * s in float64 loses low bits that exp would magnify.
+        r = np.trunc(s * 16) / 16
+        erfc = np.exp(-r * r) * np.exp(-(s - r) * (s + r)) * ratio
+        out[part] = np.copysign(1 - erfc, x[part])
+    return out
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x times the probability that a standard normal is below x: x Phi(x).
+
+    GELU (Hendrycks and Gimpel) weighs each input by how large it is, where
+    ReLU keeps or drops it outright: smooth, and slightly negative just left
+    of 0. Phi(x) = (1 + erf(x / sqrt 2)) / 2, so the derivative is
+    Phi(x) + x phi(x), with phi the normal density. ``approximate="tanh"``
+    replaces Phi by (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, as GPT-2
+    did; both are PyTorch's ``gelu``, exact by default.
+    """
+    x = _tensor(x, "gelu")
+    a = x.data
+    if approximate == "none":
+        cdf = 0.5 * (1 + _erf(a / math.sqrt(2)))
+        density = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        slope = cdf + a * density
+    elif approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (a + 0.044715 * a**3)
+        t = np.tanh(inner)
+        cdf = 0.5 * (1 + t)
+        slope = cdf + 0.5 * a * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r:.40}")
+    out, slope = (a * cdf).astype(a.dtype), slope.astype(a.dtype)
+    return _result(out, "gelu", (x, lambda g: g * slope))
+
+
+# ----------------------------------------------------------------------------- embedding
+# --8<-- [start:embedding]
+def embedding(indices: Any, weight: Tensor) -> Tensor:
+    """Row ``indices[...]`` of `weight` (num, dim): one vector per index.
+
+    A lookup is the product of a one-hot row with the matrix, so only the
+    picked rows get a gradient: the upstream gradient of each position is
+    added into the row it picked, ``np.add.at`` so that a row picked twice
+    (a letter that appears twice in the text) gets both contributions.
+    The result has shape ``indices.shape + (dim,)``.
+    """
+    weight = _tensor(weight, "embedding: weight")
+    table = weight.data
+    if table.ndim != 2:
+        raise ValueError(f"embedding: weight must be a matrix (num, dim), got shape {table.shape}")
+    rows = _lookup_indices(indices, len(table))
+
+    def rule(g: np.ndarray) -> np.ndarray:
+        grad = np.zeros_like(table)
+        np.add.at(grad, rows, g)  # scatter-add: repeated rows accumulate
+        return grad
+
+    return _result(table[rows], "embedding", (weight, rule))
+# --8<-- [end:embedding]
+
+
+def _lookup_indices(indices: Any, num: int) -> np.ndarray:
+    """`indices` as an integer array, each in 0..num-1 (PyTorch refuses negatives too)."""
+    if isinstance(indices, Tensor) and indices.requires_grad:
+        raise TypeError("embedding: indices have no gradient; pass them without requires_grad")
+    rows = _class_indices(indices, "embedding", "indices")
+    if rows.size and (rows.min() < 0 or rows.max() >= num):
+        bad = rows[(rows < 0) | (rows >= num)][0]
+        raise IndexError(
+            f"embedding: index {int(bad)} is out of range for {num} rows (0 to {num - 1})"
+        )
+    return rows
+
+
 # ============================================================================
 # Part IV: normalisation and attention (the chapters "Normalisation and
 # residuals by hand" and "Self-attention"); written in their own modules.
@@ -277,3 +485,4 @@ from chainrule.attention import scaled_dot_product_attention  # noqa: E402
 from chainrule.normalization import batch_norm, layer_norm  # noqa: E402
 
 __all__ += ["batch_norm", "layer_norm", "scaled_dot_product_attention"]
+

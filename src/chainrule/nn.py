@@ -12,19 +12,24 @@ Loading refuses pickled objects: unpickling a file can run arbitrary code.
 
 from __future__ import annotations
 
+import math
 import os
+import sys
+import types
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from chainrule._checks import flag, positive_int
-from chainrule.functional import dropout, linear
+from chainrule._checks import flag, positive_int, real
+from chainrule.functional import dropout, embedding, gelu, linear
 from chainrule.tensor import Tensor
 
 __all__ = [
-    "MLP", "Dropout", "Linear", "Module", "ModuleList", "ReLU", "Sequential", "Sigmoid", "Tanh",
+    "GELU", "MLP", "Dropout", "Embedding", "Identity", "Linear", "Module", "ModuleDict",
+    "ModuleList", "ReLU", "Sequential", "Sigmoid", "Tanh", "utils",
 ]
 
 PathLike = str | os.PathLike
@@ -44,8 +49,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
 
     def children(self) -> Iterator[Module]:
-        """The sub-modules set as attributes (directly or in a list or tuple)."""
+        """The sub-modules set as attributes (directly, or in a list, tuple or dict)."""
         for value in vars(self).values():
+            if isinstance(value, dict):
+                value = list(value.values())
             items = value if isinstance(value, (list, tuple)) else (value,)
             yield from (item for item in items if isinstance(item, Module))
 
@@ -61,16 +68,31 @@ class Module:
         """Evaluation mode: `Dropout` passes its input through unchanged."""
         return self.train(False)
 
-    def __call__(self, x: Any) -> Tensor:
-        return self.forward(x if isinstance(x, Tensor) else Tensor(x))
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``model(x)`` runs ``model.forward(x)``; any other arguments are passed on.
+
+        A first argument that is an array, a list or a number becomes a Tensor,
+        so ``model(numpy_batch)`` works.
+        """
+        if args and isinstance(args[0], (np.ndarray, list, tuple, int, float)):
+            args = (Tensor(args[0]), *args[1:])
+        return self.forward(*args, **kwargs)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """Pairs (dotted name, tensor), e.g. ``("layers.0.weight", W)``."""
-        for name, value in vars(self).items():
-            yield from _named(value, prefix + name)
+        """Pairs (dotted name, tensor), e.g. ``("layers.0.weight", W)``.
+
+        A tensor reached twice (a layer used in two places, or a weight tied
+        to another) is listed once, under its first name, as in PyTorch: an
+        optimizer must move it once per step, not twice.
+        """
+        pairs = (
+            pair for name, value in vars(self).items() for pair in _named(value, prefix + name)
+        )
+        return _first_of_each(pairs)
 
     def parameters(self) -> list[Tensor]:
-        """Every tensor of this module and its sub-modules that requires a gradient."""
+        """Every tensor of this module and its sub-modules that requires a gradient
+        (each once, however many places hold it)."""
         return [tensor for _, tensor in self.named_parameters()]
 
     def zero_grad(self) -> None:
@@ -155,20 +177,31 @@ class Module:
         except (zipfile.BadZipFile, OSError, ValueError) as error:
             raise ValueError(f"{path!r} is not a readable .npz archive: {error}") from None
         with archive:
-            state = {}
-            for name in archive.files:
-                try:
-                    state[name] = archive[name]
-                except ValueError:
-                    raise ValueError(
-                        f"{os.fspath(path)!r}: array {name!r} holds pickled Python objects; "
-                        "chainrule loads plain numeric arrays only, since unpickling "
-                        "a file can run arbitrary code"
-                    ) from None
+            state = {name: _read_member(archive, name, path) for name in archive.files}
         self.load_state_dict(state)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _read_member(archive: Any, name: str, path: str) -> np.ndarray:
+    """One array of an open ``.npz`` archive, or a ValueError naming the file and
+    the array: pickled objects are refused, and so is a damaged member (a bad
+    checksum or header), which zipfile and numpy report in their own terms."""
+    try:
+        return archive[name]
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise ValueError(
+                f"{path!r}: array {name!r} holds pickled Python objects; "
+                "chainrule loads plain numeric arrays only, since unpickling "
+                "a file can run arbitrary code"
+            ) from None
+        raise ValueError(f"{path!r}: array {name!r} is damaged: {error}") from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+        raise ValueError(
+            f"{path!r} is a damaged .npz archive: array {name!r} cannot be read ({error})"
+        ) from None
 
 
 def _weights_file(path: Any) -> str:
@@ -190,6 +223,18 @@ def _named(value: Any, name: str) -> Iterator[tuple[str, Tensor]]:
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             yield from _named(item, f"{name}.{i}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _named(item, f"{name}.{key}")
+
+
+def _first_of_each(pairs: Iterable[tuple[str, Tensor]]) -> Iterator[tuple[str, Tensor]]:
+    """The (name, tensor) pairs, skipping a tensor already seen (by identity)."""
+    seen: set[int] = set()
+    for name, tensor in pairs:
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            yield name, tensor
 
 
 # --8<-- [start:Linear]
@@ -264,8 +309,11 @@ class ModuleList(Module):
         return self
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        for i, module in enumerate(self._items):
-            yield from module.named_parameters(f"{prefix}{i}.")
+        pairs = (
+            pair for i, module in enumerate(self._items)
+            for pair in module.named_parameters(f"{prefix}{i}.")
+        )
+        return _first_of_each(pairs)
 
     def __getitem__(self, index: int) -> Module:
         return self._items[index]
@@ -283,6 +331,67 @@ class ModuleList(Module):
 
     def __repr__(self) -> str:
         return f"ModuleList({', '.join(repr(m) for m in self._items)})"
+
+
+class ModuleDict(Module):
+    """A dict of modules, by name, whose parameters the enclosing model can find.
+
+    As ``torch.nn.ModuleDict``: ``layers["encoder"]``, ``"encoder" in layers``,
+    ``keys()``, ``values()``, ``items()``, iteration over the names in the
+    order they were added; parameters are named ``encoder.weight``, ...
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] = ()) -> None:
+        self._items: dict[str, Module] = {}
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for name, module in pairs:
+            self[name] = module
+
+    def __setitem__(self, name: str, module: Module) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"ModuleDict keys are str, got {type(name).__name__} {name!r:.40}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict holds Modules, got {type(module).__name__} for {name!r}")
+        self._items[name] = module
+
+    def __getitem__(self, name: str) -> Module:
+        if name not in self._items:
+            raise KeyError(f"ModuleDict has no module {name!r}; it has {list(self._items)}")
+        return self._items[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def keys(self) -> Iterable[str]:
+        return self._items.keys()
+
+    def values(self) -> Iterable[Module]:
+        return self._items.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._items.items()
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        pairs = (
+            pair for name, module in self._items.items()
+            for pair in module.named_parameters(f"{prefix}{name}.")
+        )
+        return _first_of_each(pairs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Tensor:
+        raise NotImplementedError(
+            "ModuleDict has no forward: call its modules from your model's forward"
+        )
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name!r}: {module!r}" for name, module in self._items.items())
+        return f"ModuleDict({{{inner}}})"
 
 
 class Dropout(Module):
@@ -323,6 +432,58 @@ class Sigmoid(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.sigmoid()
+
+
+class GELU(Module):
+    """x Phi(x), elementwise, with Phi the standard normal's distribution
+    function; ``approximate="tanh"`` for GPT-2's tanh form (see `functional.gelu`)."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        gelu(Tensor(0.0), approximate)  # checks approximate
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return gelu(x, self.approximate)
+
+    def __repr__(self) -> str:
+        return f"GELU(approximate={self.approximate!r})"
+
+
+class Identity(Module):
+    """Returns its input unchanged: a placeholder where a layer is optional."""
+
+    def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        return x
+
+
+# --8<-- [start:Embedding]
+class Embedding(Module):
+    """A table of `num` learned vectors of length `dim`: ``weight`` (num, dim).
+
+    ``emb(indices)`` returns row ``indices[...]`` for every index, so a batch of
+    token ids (B, T) becomes (B, T, dim). As in PyTorch the rows start from
+    N(0, 1): a lookup has no fan-in to scale by. `rng` (a generator or a
+    seed) makes the draw repeatable.
+    """
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        num = positive_int(num_embeddings, "num_embeddings", "Embedding")
+        dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
+        table = np.random.default_rng(rng).normal(0.0, 1.0, size=(num, dim))
+        self.weight = Tensor(table.astype(_float_dtype(dtype)), requires_grad=True)
+
+    def forward(self, indices: Any) -> Tensor:
+        return embedding(indices, self.weight)
+# --8<-- [end:Embedding]
+
+    def __repr__(self) -> str:
+        return f"Embedding({self.weight.shape[0]}, {self.weight.shape[1]})"
 
 
 class Sequential(Module):
@@ -386,6 +547,62 @@ class MLP(Sequential):
                 layers.append(_ACTIVATIONS[activation]())
         super().__init__(*layers)
 
+
+
+# ----------------------------------------------------------------------------- nn.utils
+# --8<-- [start:clip_grad_norm]
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
+    """Scale all gradients together so that their joint norm is at most `max_norm`.
+
+    The norm is taken over every gradient at once, as if they were one long
+    vector (parameters whose ``.grad`` is None are skipped). If it exceeds
+    `max_norm`, every gradient is multiplied by max_norm / (norm + 1e-6):
+    the direction of the step is kept, only its length is capped, so one
+    unlucky batch cannot throw the weights far away. Returns the norm
+    before clipping, as ``torch.nn.utils.clip_grad_norm_`` does (the
+    trailing underscore: the gradients are changed in place).
+    """
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    max_norm = real(max_norm, "max_norm", "clip_grad_norm_")
+    norm_type = real(norm_type, "norm_type", "clip_grad_norm_", low=0.0, low_open=True) \
+        if norm_type != math.inf else math.inf
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return Tensor(0.0)
+    norms = np.array([_vector_norm(g, norm_type) for g in grads])  # one per gradient
+    total = _vector_norm(norms, norm_type)  # the norm of the norms: of all of them at once
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of the gradients is {total}; "
+            "pass error_if_nonfinite=False to clip anyway"
+        )
+    scale = min(max_norm / (total + 1e-6), 1.0)
+    for p in params:
+        if p.grad is not None:
+            p.grad = p.grad * np.asarray(scale, p.grad.dtype)  # new array: .grad may be shared
+    return Tensor(total)
+# --8<-- [end:clip_grad_norm]
+
+
+def _vector_norm(x: np.ndarray, p: float) -> float:
+    """(sum |x|^p)^(1/p) over every element; the largest |x| for p = inf."""
+    if p == math.inf:
+        return float(np.max(np.abs(x), initial=0.0))
+    if p == 2.0:
+        return float(np.sqrt(np.sum(x * x)))
+    return float(np.sum(np.abs(x) ** p) ** (1 / p))
+
+
+# ``chainrule.nn.utils.clip_grad_norm_``, where PyTorch has it (torch.nn.utils).
+utils = types.ModuleType("chainrule.nn.utils", "Helpers for training: clip_grad_norm_.")
+utils.clip_grad_norm_ = clip_grad_norm_  # type: ignore[attr-defined]
+utils.__all__ = ["clip_grad_norm_"]  # type: ignore[attr-defined]
+sys.modules[utils.__name__] = utils
 
 # ============================================================================
 # Part IV: normalisation and attention layers (chapters "Normalisation and

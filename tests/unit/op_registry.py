@@ -423,7 +423,7 @@ TENSOR_OPS: tuple[OpInfo, ...] = (
     _t("linear", lambda x, w, b: F.linear(x, w, b), lambda x, w, b: x @ w + b,
        [(5, 3), (3, 4), (4,)], torch=lambda x, w, b: _tf().linear(x, w.T, b),
        errors=(ErrorInput(lambda: F.linear(Tensor(np.ones((2, 3))), np.ones((4, 2))),
-                          ValueError, r"\(2, 3\) @ \(4, 2\)"),
+                          ValueError, r"x of shape \(2, 3\) does not fit weight \(4, 2\)"),
                ErrorInput(lambda: F.linear(Tensor(np.ones((2, 3))), "w"), TypeError,
                           "weight needs a Tensor"))),
     _t("linear numpy weight", lambda x: F.linear(x, np.full((3, 2), 0.5)),
@@ -607,3 +607,116 @@ PART4_OPS: tuple[OpInfo, ...] = (
                           r"needs input \(B, T, 8\), got shape \(5, 8\)"))),
 )
 OPS = OPS + PART4_OPS
+
+
+# ----------------------------------------------------------------------------- nn/functional rows
+# The layers a GPT needs (issue 18) and the PyTorch shapes of linear and the
+# losses (issue 19): embedding, GELU, Identity, linear over (..., in),
+# cross_entropy and nll_loss with classes on axis 1, ignore_index, reduction.
+IDS = np.array([[0, 4, 0], [2, 2, 1]])  # a row picked three times: the scatter-add
+SEQ_TARGETS = np.array([[1, 0, 3], [2, -100, 1]])  # (n, d1) targets for (n, C, d1) logits
+FLAT_TARGETS = np.array([1, -100, 0])
+
+
+def _erf(a: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.erf, otypes=[float])(a)
+
+
+def _gelu_tanh(a: np.ndarray) -> np.ndarray:
+    return 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a**3)))
+
+
+def _per_target_loss(z: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """-log softmax over axis 1 at each target (0 where the target is -100)."""
+    log_p = z - _logsumexp(z, 1, True)
+    kept = np.where(targets == -100, 0, targets)
+    picked = np.take_along_axis(log_p, np.expand_dims(kept, 1), axis=1).squeeze(1)
+    return np.where(targets == -100, 0.0, -picked)
+
+
+def _embedding_module(weight: Tensor) -> nn.Embedding:
+    layer = nn.Embedding(5, 3, rng=0)
+    layer.weight = weight
+    return layer
+
+
+def _linear_module(weight: Tensor, bias: Tensor) -> nn.Linear:
+    layer = nn.Linear(3, 4, rng=0)
+    layer.weight, layer.bias = weight, bias
+    return layer
+
+
+NN_OPS: tuple[OpInfo, ...] = (
+    _t("embedding", lambda w: F.embedding(IDS, w), lambda w: w[IDS], [(5, 3)],
+       torch=lambda w: _tf().embedding(_torch().tensor(IDS), w),
+       errors=(ErrorInput(lambda: F.embedding([5], Tensor(np.ones((5, 2)))), IndexError,
+                          "index 5 is out of range for 5 rows"),
+               ErrorInput(lambda: F.embedding([1.5], Tensor(np.ones((5, 2)))), TypeError,
+                          "integer indices"),
+               ErrorInput(lambda: F.embedding([1], Tensor(np.ones(5))), ValueError,
+                          r"weight must be a matrix \(num, dim\)"))),
+    _t("nn.Embedding", lambda w: _embedding_module(w)(IDS), lambda w: w[IDS], [(5, 3)],
+       torch=lambda w: _tf().embedding(_torch().tensor(IDS), w),
+       errors=(ErrorInput(lambda: nn.Embedding(0, 3), ValueError, "num_embeddings must be"),
+               ErrorInput(lambda: nn.Embedding(4, 2.0), TypeError, "embedding_dim must be"))),
+    _t("gelu", lambda a: F.gelu(a), lambda a: a * 0.5 * (1 + _erf(a / math.sqrt(2))), [S],
+       torch=lambda a: _tf().gelu(a), elementwise=True,
+       errors=(ErrorInput(lambda: F.gelu(Tensor([1.0]), "fast"), ValueError,
+                          "approximate must be 'none' or 'tanh'"),)),
+    _t("gelu tanh", lambda a: F.gelu(a, approximate="tanh"), _gelu_tanh, [S],
+       torch=lambda a: _tf().gelu(a, approximate="tanh"), elementwise=True),
+    _t("gelu on 4..7", lambda a: F.gelu(a * 3 + 1), lambda a: (a * 3 + 1) * 0.5 * (
+           1 + _erf((a * 3 + 1) / math.sqrt(2))), [S], "positive",
+       torch=lambda a: _tf().gelu(a * 3 + 1)),
+    _t("nn.GELU", lambda a: nn.GELU()(a), lambda a: a * 0.5 * (1 + _erf(a / math.sqrt(2))),
+       [M], torch=lambda a: _torch().nn.GELU()(a)),
+    _t("nn.GELU tanh", lambda a: nn.GELU("tanh")(a), _gelu_tanh, [M],
+       torch=lambda a: _torch().nn.GELU("tanh")(a)),
+    _t("nn.Identity", lambda a: nn.Identity()(a), lambda a: a, [S],
+       torch=lambda a: _torch().nn.Identity()(a)),
+    _t("linear 1-D input", lambda x, w, b: F.linear(x, w, b), lambda x, w, b: x @ w + b,
+       [(3,), (3, 4), (4,)], torch=lambda x, w, b: _tf().linear(x, w.T, b)),
+    _t("linear 3-D input", lambda x, w, b: F.linear(x, w, b), lambda x, w, b: x @ w + b,
+       [(2, 5, 3), (3, 4), (4,)], torch=lambda x, w, b: _tf().linear(x, w.T, b),
+       errors=(ErrorInput(lambda: F.linear(Tensor(np.ones((2, 5, 4))), np.ones((3, 4))),
+                          ValueError, r"x of shape \(2, 5, 4\) does not fit weight \(3, 4\)"),)),
+    _t("linear 4-D input no bias", lambda x, w: F.linear(x, w), np.matmul,
+       [(2, 1, 2, 3), (3, 4)], torch=lambda x, w: _tf().linear(x, w.T)),
+    _t("nn.Linear 3-D input", lambda x, w, b: _linear_module(w, b)(x),
+       lambda x, w, b: x @ w + b, [(2, 5, 3), (3, 4), (4,)],
+       torch=lambda x, w, b: _tf().linear(x, w.T, b)),
+    _t("cross_entropy classes on axis 1", lambda z: F.cross_entropy(z * 3, SEQ_TARGETS),
+       lambda z: _per_target_loss(z * 3, SEQ_TARGETS).sum() / 5, [(2, 4, 3)],
+       torch=lambda z: _tf().cross_entropy(z * 3, _torch().tensor(SEQ_TARGETS)),
+       errors=(ErrorInput(lambda: F.cross_entropy(Tensor(np.zeros((2, 3, 5))),
+                                                  np.zeros((2, 3), dtype=int)),
+                          ValueError, r"reshape to \(B\*T, classes\)"),
+               ErrorInput(lambda: F.cross_entropy(Tensor(np.zeros(S)), [0, 1, 2],
+                                                  reduction="avg"),
+                          ValueError, "reduction must be 'mean', 'sum' or 'none'"),
+               ErrorInput(lambda: F.cross_entropy(Tensor(np.zeros(S)), [-100] * 3),
+                          ValueError, "every target is ignore_index"))),
+    _t("cross_entropy ignore_index sum", lambda z: F.cross_entropy(
+           z, FLAT_TARGETS, reduction="sum"),
+       lambda z: _per_target_loss(z, FLAT_TARGETS).sum(), [S],
+       torch=lambda z: _tf().cross_entropy(z, _torch().tensor(FLAT_TARGETS), reduction="sum")),
+    _t("cross_entropy reduction none", lambda z: F.cross_entropy(
+           z, SEQ_TARGETS, reduction="none"),
+       lambda z: _per_target_loss(z, SEQ_TARGETS), [(2, 4, 3)],
+       torch=lambda z: _tf().cross_entropy(z, _torch().tensor(SEQ_TARGETS), reduction="none")),
+    _t("cross_entropy one unbatched row", lambda z: F.cross_entropy(z, 2),
+       lambda z: _logsumexp(z) - z[2], [(4,)],
+       torch=lambda z: _tf().cross_entropy(z, _torch().tensor(2))),
+    _t("cross_entropy own ignore_index", lambda z: F.cross_entropy(
+           z, np.array([3, 0, 1]), ignore_index=0),
+       lambda z: (_per_target_loss(z, np.array([3, -100, 1]))).sum() / 2, [S],
+       torch=lambda z: _tf().cross_entropy(z, _torch().tensor([3, 0, 1]), ignore_index=0)),
+    _t("nll_loss classes on axis 1", lambda z: F.nll_loss(F.log_softmax(z, axis=1), SEQ_TARGETS),
+       lambda z: _per_target_loss(z, SEQ_TARGETS).sum() / 5, [(2, 4, 3)],
+       torch=lambda z: _tf().nll_loss(_torch().log_softmax(z, 1), _torch().tensor(SEQ_TARGETS))),
+    _t("nll_loss reduction sum", lambda z: F.nll_loss(z, TARGETS, reduction="sum"),
+       lambda z: -z[np.arange(3), TARGETS].sum(), [S],
+       torch=lambda z: _tf().nll_loss(z, _torch().tensor(TARGETS), reduction="sum")),
+)
+OPS = OPS + NN_OPS
+ELEMENTWISE = ELEMENTWISE + tuple(op for op in NN_OPS if op.elementwise)

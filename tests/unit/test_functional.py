@@ -6,6 +6,8 @@ Their gradients are checked against central differences in
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -120,7 +122,110 @@ def test_linear_is_x_at_w_plus_b() -> None:
     rng = np.random.default_rng(2)
     x, w, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
     np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w), Tensor(b)).data, x @ w + b)
-    with pytest.raises(ValueError, match=r"linear: shapes \(4, 3\) @ \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"x of shape \(4, 3\) does not fit weight \(2, 2\)"):
         F.linear(Tensor(x), Tensor(np.ones((2, 2))))
     with pytest.raises(ValueError, match=r"bias of shape \(3,\) for 2 outputs"):
         F.linear(Tensor(x), Tensor(w), Tensor(np.ones(3)))
+
+
+# ------------------------------------------------------------------ issue 19 item 11, issue 18
+@pytest.mark.parametrize("shape", [(3,), (2, 5, 3), (2, 1, 4, 3)])
+def test_linear_takes_any_leading_axes_as_pytorch(shape: tuple[int, ...]) -> None:
+    """(..., in) @ (in, out): 1-D and 3-D inputs used to be refused as 'do not fit'."""
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.normal(size=shape), requires_grad=True)
+    w, b = Tensor(rng.normal(size=(3, 4)), requires_grad=True), Tensor(rng.normal(size=4), True)
+    out = F.linear(x, w, b)
+    assert out.shape == (*shape[:-1], 4)
+    g = rng.normal(size=out.shape)
+    out.backward(g)
+    rows, grows = x.data.reshape(-1, 3), g.reshape(-1, 4)
+    np.testing.assert_allclose(out.data, x.data @ w.data + b.data, rtol=1e-14)
+    np.testing.assert_allclose(x.grad, g @ w.data.T, rtol=1e-14)
+    np.testing.assert_allclose(w.grad, rows.T @ grows, rtol=1e-13)
+    np.testing.assert_allclose(b.grad, grows.sum(axis=0), rtol=1e-13)
+
+
+def test_linear_refuses_what_does_not_fit_naming_both_shapes() -> None:
+    with pytest.raises(ValueError, match=r"x of shape \(2, 5, 4\) does not fit weight \(3, 4\)"):
+        F.linear(Tensor(np.ones((2, 5, 4))), Tensor(np.ones((3, 4))))
+    with pytest.raises(ValueError, match=r"x of shape \(\) does not fit"):
+        F.linear(Tensor(1.0), Tensor(np.ones((1, 4))))
+    with pytest.raises(ValueError, match=r"weight must be a matrix \(in, out\), got shape \(3,\)"):
+        F.linear(Tensor(np.ones(3)), Tensor(np.ones(3)))
+
+
+def test_cross_entropy_refuses_sequence_logits_with_a_reshape_hint() -> None:
+    """(B, T, V) logits with (B, T) targets: PyTorch reads axis 1 (T) as the classes
+    and refuses (B, T) targets; we refuse too, saying how to reshape."""
+    with pytest.raises(ValueError, match=r"reshape to \(B\*T, classes\)"):
+        F.cross_entropy(Tensor(np.zeros((2, 3, 5))), np.zeros((2, 3), dtype=int))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_ignore_index_and_reduction_follow_the_formula(reduction: str) -> None:
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(4, 3))
+    t = np.array([2, -100, 0, 1])
+    logits = Tensor(z, requires_grad=True)
+    loss = F.cross_entropy(logits, t, reduction=reduction)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    kept = np.array([0, 2, 3])
+    each = np.zeros(4)
+    each[kept] = -log_p[kept, t[kept]]
+    expected = {"mean": each.sum() / 3, "sum": each.sum(), "none": each}[reduction]
+    np.testing.assert_allclose(loss.data, expected, rtol=1e-14)
+    loss.backward(np.ones(loss.shape))
+    np.testing.assert_array_equal(logits.grad[1], 0.0)  # the ignored row gets nothing
+
+
+def test_cross_entropy_bad_reduction_and_all_ignored_are_named() -> None:
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), [0, 1], reduction="avg")
+    with pytest.raises(ValueError, match="every target is ignore_index"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), [-100, -100])
+
+
+def test_erf_is_within_a_few_units_in_the_last_place_of_math_erf() -> None:
+    """GELU's erf: math.erf takes one number at a time; ours takes arrays."""
+    from chainrule.functional import _erf
+
+    x = np.concatenate([np.linspace(-8, 8, 20001), [0.0, 0.46875, 4.0, 6.0, 30.0, -np.inf]])
+    reference = np.array([math.erf(v) for v in x])
+    ulps = np.abs(_erf(x) - reference) / np.spacing(np.abs(reference))
+    assert ulps.max() <= 8, ulps.max()
+    assert np.isnan(_erf(np.array([np.nan]))).all() and _erf(np.array(0.25)).shape == ()
+
+
+def test_gelu_keeps_float32_and_refuses_an_unknown_approximation() -> None:
+    x = Tensor(np.linspace(-3, 3, 7).astype(np.float32), requires_grad=True)
+    y = F.gelu(x)
+    y.sum().backward()
+    assert y.dtype == np.float32 and x.grad.dtype == np.float32
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh', got 'fast'"):
+        F.gelu(x, approximate="fast")
+
+
+def test_embedding_is_a_one_hot_product_and_scatter_adds_repeats() -> None:
+    rng = np.random.default_rng(6)
+    table = rng.normal(size=(5, 3))
+    ids = np.array([[0, 4, 0], [2, 2, 2]])
+    weight = Tensor(table, requires_grad=True)
+    out = F.embedding(ids, weight)
+    np.testing.assert_array_equal(out.data, np.eye(5)[ids] @ table)
+    g = rng.normal(size=out.shape)
+    out.backward(g)
+    np.testing.assert_allclose(weight.grad, np.einsum("btv,btd->vd", np.eye(5)[ids], g))
+    assert weight.grad[2] == pytest.approx(g[1].sum(axis=0))  # row 2 picked three times
+
+
+@pytest.mark.parametrize(
+    ("indices", "error", "match"),
+    [([5], IndexError, "index 5 is out of range for 5 rows"),
+     ([-1], IndexError, "index -1 is out of range"),
+     ([0.5], TypeError, "integer indices"),
+     (Tensor([1.0], requires_grad=True), TypeError, "indices have no gradient")],
+)
+def test_embedding_names_bad_indices(indices, error, match) -> None:
+    with pytest.raises(error, match=match):
+        F.embedding(indices, Tensor(np.ones((5, 2))))

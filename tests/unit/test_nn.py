@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +135,133 @@ def test_load_names_a_shape_mismatch(tmp_path: Path) -> None:
     nn.MLP(2, [3], rng=0).save(tmp_path / "small.npz")
     with pytest.raises(ValueError, match=r"layers.0.weight has shape \(2, 4\).*\(2, 3\)"):
         nn.MLP(2, [4], rng=0).load(tmp_path / "small.npz")
+
+
+def test_load_of_a_damaged_archive_names_the_file_and_changes_nothing(tmp_path: Path) -> None:
+    """Issue 19 item 13: a bad checksum in a member used to escape as zipfile.BadZipFile."""
+    model = nn.Linear(3, 4, rng=0)
+    path = tmp_path / "damaged.npz"
+    model.save(path)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"\x93NUMPY")  # the first member's array, stored uncompressed
+    data[start + 200 : start + 210] = bytes(10)  # inside the weights: its CRC no longer fits
+    path.write_bytes(bytes(data))
+    before = model.weight.data.copy()
+    with pytest.raises(ValueError, match=r"damaged.npz' is a damaged .npz archive: array"):
+        nn.Linear(3, 4, rng=1).load(path)
+    np.testing.assert_array_equal(model.weight.data, before)
+
+
+# ------------------------------------------------------------------ PyTorch parity (issues 18, 19)
+def test_a_shared_layer_is_listed_once_as_in_pytorch() -> None:
+    """Issue 19 item 6: a tied layer used to be listed twice, so it moved twice a step."""
+    shared = nn.Linear(2, 2, rng=0)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert len(model.parameters()) == 2
+    assert [name for name, _ in model.named_parameters()] == ["layers.0.weight", "layers.0.bias"]
+    tied = nn.ModuleList([shared, nn.Linear(2, 2, rng=1), shared])
+    assert len(tied.parameters()) == 4
+
+
+def test_linear_takes_a_batch_of_sequences_and_a_single_vector() -> None:
+    """Issue 19 item 11 / issue 18: (B, T, in) and (in,) used to be refused."""
+    layer = nn.Linear(3, 4, rng=0)
+    x = np.random.default_rng(1).normal(size=(2, 5, 3))
+    np.testing.assert_allclose(layer(x).data, x @ layer.weight.data + layer.bias.data)
+    assert layer(np.ones(3)).shape == (4,)
+
+
+def test_linear_with_an_integer_dtype_is_refused_by_name() -> None:
+    with pytest.raises(TypeError, match="dtype must be a float type such as numpy.float32"):
+        nn.Linear(2, 2, dtype=int)
+    with pytest.raises(TypeError, match="dtype must be a float type"):
+        nn.Embedding(4, 2, dtype=np.int32)
+
+
+def test_call_passes_extra_arguments_and_keywords_to_forward() -> None:
+    class Scaled(nn.Module):
+        def forward(self, x: Tensor, scale: float, shift: float = 0.0) -> Tensor:
+            return x * scale + shift
+
+    out = Scaled()(np.ones(2), 3.0, shift=1.0)
+    assert isinstance(out, Tensor)
+    np.testing.assert_array_equal(out.data, [4.0, 4.0])
+
+
+def test_embedding_weight_shape_init_and_lookup() -> None:
+    emb = nn.Embedding(65, 16, rng=0)
+    assert emb.weight.shape == (65, 16) and emb.weight.requires_grad
+    assert abs(emb.weight.data.std() - 1.0) < 0.05 and abs(emb.weight.data.mean()) < 0.05
+    np.testing.assert_array_equal(emb.weight.data, nn.Embedding(65, 16, rng=0).weight.data)
+    ids = np.array([[1, 2, 1], [0, 64, 3]])
+    out = emb(ids)
+    assert out.shape == (2, 3, 16)
+    np.testing.assert_array_equal(out.data[1, 1], emb.weight.data[64])
+    assert repr(emb) == "Embedding(65, 16)" and emb.parameters() == [emb.weight]
+    assert nn.Embedding(3, 2, dtype=np.float32).weight.dtype == np.float32
+
+
+def test_gelu_identity_and_module_dict() -> None:
+    x = Tensor([-1.0, 0.0, 2.0])
+    np.testing.assert_allclose(nn.GELU()(x).data, [-1 * 0.5 * (1 + math.erf(-1 / math.sqrt(2))),
+                                                   0.0, 2 * 0.5 * (1 + math.erf(2 / math.sqrt(2)))])
+    assert repr(nn.GELU("tanh")) == "GELU(approximate='tanh')"
+    with pytest.raises(ValueError, match="approximate must be"):
+        nn.GELU("erf")
+    assert nn.Identity()(x, 1, key=2) is x
+    layers = nn.ModuleDict({"encoder": nn.Linear(2, 3, rng=0), "head": nn.Linear(3, 1, rng=1)})
+    layers["act"] = nn.Tanh()
+    assert list(layers) == ["encoder", "head", "act"] and "head" in layers and len(layers) == 3
+    names = [name for name, _ in layers.named_parameters()]
+    assert names == ["encoder.weight", "encoder.bias", "head.weight", "head.bias"]
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            self.parts = layers
+
+        def forward(self, x: Tensor) -> Tensor:
+            return self.parts["head"](self.parts["act"](self.parts["encoder"](x)))
+
+    net = Net().eval()
+    assert not layers["act"].training  # eval() reaches modules inside a ModuleDict
+    assert [n for n, _ in net.named_parameters()][0] == "parts.encoder.weight"
+    assert net(np.ones((4, 2))).shape == (4, 1)
+    with pytest.raises(KeyError, match="has no module 'decoder'"):
+        layers["decoder"]
+    with pytest.raises(TypeError, match="holds Modules, got int"):
+        layers["x"] = 3
+
+
+@pytest.mark.torch
+def test_clip_grad_norm_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    grads = [rng.normal(size=(3, 4)), rng.normal(size=4), None]
+    for max_norm, norm_type in [(0.5, 2.0), (100.0, 2.0), (0.3, math.inf), (1.0, 1.0)]:
+        ours = [Tensor(np.zeros(np.shape(g) or 2), requires_grad=True) for g in grads]
+        theirs = [torch.zeros(*(np.shape(g) or (2,)), dtype=torch.float64, requires_grad=True)
+                  for g in grads]
+        for p, q, g in zip(ours, theirs, grads, strict=True):
+            p.grad = None if g is None else g.copy()
+            q.grad = None if g is None else torch.tensor(g)
+        total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type=norm_type)
+        expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
+        assert abs(float(total) - float(expected)) <= 1e-14 * float(expected)
+        for p, q in zip(ours[:2], theirs[:2], strict=True):
+            np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-14, atol=0)
+        assert ours[2].grad is None
+
+
+def test_clip_grad_norm_scales_shared_gradients_once_and_checks_arguments() -> None:
+    a, b = Tensor([3.0], requires_grad=True), Tensor([4.0], requires_grad=True)
+    (a + b).sum().backward()  # the engine may hand both the same gradient array
+    from chainrule.nn.utils import clip_grad_norm_
+
+    total = clip_grad_norm_([a, b], max_norm=0.5)
+    assert float(total) == pytest.approx(math.sqrt(2))
+    np.testing.assert_allclose([a.grad[0], b.grad[0]], 0.5 / (math.sqrt(2) + 1e-6))
+    with pytest.raises(RuntimeError, match="total norm of the gradients is nan"):
+        a.grad = np.array([np.nan])
+        clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
+    with pytest.raises(TypeError, match="max_norm must be a real number"):
+        clip_grad_norm_([a], "1")
