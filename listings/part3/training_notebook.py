@@ -222,7 +222,7 @@ every parameter against its gradient, the update.
 Our optimizer is stochastic gradient descent with **momentum**: instead of
 stepping along each new gradient, it steps along a running sum of the recent
 ones, which goes faster on this problem. The next chapter,
-[optimizers](@part3/optimizers-and-initialization/), takes that apart and
+[optimizers](@part3/optimizers/), takes that apart and
 races it against plain SGD on these digits; here it is one argument,
 `momentum=0.9`. One step on a batch of 64 training images, and the loss on
 that batch goes down:
@@ -624,7 +624,7 @@ md("""
   task is genuinely hard.
 
 Next, we look at *how* the optimizer moves the weights:
-[optimizers](@part3/optimizers-and-initialization/), and then where they
+[optimizers](@part3/optimizers/), and then where they
 should start: [initialization](@part3/initialization/).
 
 ## Exercises
