@@ -31,6 +31,9 @@ class Value:
 
     def __init__(self, data: float, parents: tuple = (), local_grads: tuple = (),
                  op: str = "", label: str = "") -> None:
+        if not isinstance(parents, tuple):  # Value(2.0, "a") would crash much later
+            raise TypeError(f"Value's second argument is parents, a tuple of Values, "
+                            f"not {parents!r}; to name a value, write label={parents!r}")
         self.data = data
         self.grad = 0.0  # d(output)/d(self), filled in by backward()
         self._parents = parents  # the values this one was made from

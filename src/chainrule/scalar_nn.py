@@ -157,8 +157,9 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        for layer in self.layers:
-            x = layer(x)
+        with gc_paused():  # a forward pass only adds nodes: no cycles to look for
+            for layer in self.layers:
+                x = layer(x)
         return x
 
     def parameters(self) -> list[Value]:
@@ -221,7 +222,8 @@ def train_step(
     Forward (the model on every input, then the loss), backward (after
     clearing the old gradients), update (each parameter a small step
     against its gradient). The cyclic garbage collector is paused for the
-    step and restored afterwards (see `gc_paused`).
+    step and restored afterwards (see `gc_paused`); the step's graph is
+    freed before that, so the collector never walks it at all.
     """
     with gc_paused():
         scores = [model(x) for x in inputs]
@@ -232,7 +234,9 @@ def train_step(
         total.backward()
         for p in model.parameters():
             p.data -= learning_rate * p.grad
-        return total.data
+        loss_value = total.data
+        del scores, total  # free the graph while the collector still sleeps
+    return loss_value
 # --8<-- [end:train_step]
 
 

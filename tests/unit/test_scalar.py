@@ -413,3 +413,98 @@ def test_scalar_side_never_imports_numpy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------- leaks and vague messages (issue 19)
+
+
+def test_division_by_a_tiny_divisor_is_finite() -> None:
+    a, b = Value(1.0), Value(1e-200)
+    q = a / b  # b * b underflows to 0: the derivative used to divide by it
+    assert q.data == 1e200
+    q.backward()
+    assert a.grad == 1e200 and b.grad == -math.inf  # -a/b**2 overflows, as in PyTorch
+
+
+@pytest.mark.parametrize("make", [lambda: Value(10**400), lambda: Value(1.0) + 10**400,
+                                  lambda: 10**400 * Value(1.0)])
+def test_a_huge_int_is_refused_by_name(make) -> None:
+    with pytest.raises(OverflowError, match=r"too large for a float: .* 401 digits"):
+        make()
+
+
+def _long_chain(depth: int = 100_000) -> tuple[Value, Value]:
+    x = Value(1.5, "x")
+    y = x
+    for _ in range(depth):
+        y = y * 1.0 + 1.0
+    return x, y
+
+
+def test_deepcopy_of_a_long_chain() -> None:
+    import copy
+
+    x, y = _long_chain()
+    y.backward()
+    twin = copy.deepcopy(y)
+    assert twin is not y and (twin.data, twin.grad) == (y.data, y.grad)
+    twin.zero_grad()
+    twin.backward()
+    assert y.grad == 1.0 and x.grad == 1.0  # the original is untouched
+
+
+def test_pickle_of_a_long_chain_keeps_shared_leaves() -> None:
+    import pickle
+
+    x, y = _long_chain()
+    x2, y2 = pickle.loads(pickle.dumps([x, y]))
+    assert (y2.data, x2.label) == (y.data, "x")
+    y2.backward()
+    assert x2.grad == 1.0 and x.grad == 0.0  # the loaded chain still reaches the loaded x
+
+
+def test_deepcopy_keeps_sharing() -> None:
+    import copy
+
+    w = Value(2.0)
+    z = w * 3.0 + w
+    w2, z2 = copy.deepcopy([w, z])
+    assert z2._parents[1] is w2 and z2._parents[0]._parents[0] is w2
+
+
+# ---------------------------------------------------------- the fast backward sweep
+
+
+def test_fast_sweep_matches_the_general_loop() -> None:
+    from chainrule.graph import backward_pass
+
+    def graph() -> tuple[list[Value], Value]:
+        a, b, c = Value(0.3), Value(-1.2), Value(2.0)
+        out = (a * b + c).tanh() * a - (b / c).exp() + a**3 + (a + b).relu() - (-c).sigmoid()
+        return [a, b, c], out
+
+    leaves, out = graph()
+    out.backward()
+    out.backward()  # twice: exactly doubled
+    general_leaves, general_out = graph()
+    backward_pass(general_out, 1.0)
+    backward_pass(general_out, 1.0)
+    assert [v.grad for v in leaves] == [v.grad for v in general_leaves]
+
+
+def test_zero_grad_clears_every_node_it_depends_on() -> None:
+    from chainrule.graph import reachable, topological_order
+
+    x, y = _long_chain(1_000)
+    y.backward()
+    assert reachable(y) == set(topological_order(y))
+    y.zero_grad()
+    assert all(node.grad == 0.0 for node in reachable(y))
+
+
+def test_our_value_refuses_a_label_where_parents_go() -> None:
+    from chainrule.our_value import Value as OurValue
+
+    with pytest.raises(TypeError, match="second argument is parents.*label='a'"):
+        OurValue(2.0, "a")
+    assert OurValue(2.0, label="a").label == "a"
