@@ -78,17 +78,21 @@ class Module:
             args = (Tensor(args[0]), *args[1:])
         return self.forward(*args, **kwargs)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def named_parameters(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         """Pairs (dotted name, tensor), e.g. ``("layers.0.weight", W)``.
 
         A tensor reached twice (a layer used in two places, or a weight tied
         to another) is listed once, under its first name, as in PyTorch: an
         optimizer must move it once per step, not twice.
+        ``remove_duplicate=False`` lists it under every name.
         """
         pairs = (
-            pair for name, value in vars(self).items() for pair in _named(value, prefix + name)
+            pair for name, value in vars(self).items()
+            for pair in _named(value, prefix + name, remove_duplicate)
         )
-        return _first_of_each(pairs)
+        return _first_of_each(pairs) if remove_duplicate else pairs
 
     def parameters(self) -> list[Tensor]:
         """Every tensor of this module and its sub-modules that requires a gradient
@@ -101,8 +105,10 @@ class Module:
             p.grad = None
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Name -> array (a copy) of every parameter."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """Name -> array (a copy) of every parameter; a shared one under each
+        of its names, as in PyTorch."""
+        pairs = self.named_parameters(remove_duplicate=False)
+        return {name: p.data.copy() for name, p in pairs}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy arrays into the parameters, in place: all or nothing.
@@ -116,7 +122,7 @@ class Module:
             raise TypeError(
                 f"{name_of_model}.load_state_dict needs a dict, got {type(state).__name__}"
             )
-        own = dict(self.named_parameters())
+        own = dict(self.named_parameters(remove_duplicate=False))
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
         if missing or unexpected:
@@ -214,18 +220,18 @@ def _weights_file(path: Any) -> str:
     return name
 
 
-def _named(value: Any, name: str) -> Iterator[tuple[str, Tensor]]:
+def _named(value: Any, name: str, remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
     if isinstance(value, Tensor):
         if value.requires_grad:
             yield name, value
     elif isinstance(value, Module):
-        yield from value.named_parameters(name + ".")
+        yield from value.named_parameters(name + ".", remove_duplicate)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _named(item, f"{name}.{i}")
+            yield from _named(item, f"{name}.{i}", remove_duplicate)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _named(item, f"{name}.{key}")
+            yield from _named(item, f"{name}.{key}", remove_duplicate)
 
 
 def _first_of_each(pairs: Iterable[tuple[str, Tensor]]) -> Iterator[tuple[str, Tensor]]:
@@ -308,12 +314,14 @@ class ModuleList(Module):
         self._items.append(module)
         return self
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def named_parameters(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         pairs = (
             pair for i, module in enumerate(self._items)
-            for pair in module.named_parameters(f"{prefix}{i}.")
+            for pair in module.named_parameters(f"{prefix}{i}.", remove_duplicate)
         )
-        return _first_of_each(pairs)
+        return _first_of_each(pairs) if remove_duplicate else pairs
 
     def __getitem__(self, index: int) -> Module:
         return self._items[index]
@@ -377,12 +385,14 @@ class ModuleDict(Module):
     def items(self) -> Iterable[tuple[str, Module]]:
         return self._items.items()
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def named_parameters(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         pairs = (
             pair for name, module in self._items.items()
-            for pair in module.named_parameters(f"{prefix}{name}.")
+            for pair in module.named_parameters(f"{prefix}{name}.", remove_duplicate)
         )
-        return _first_of_each(pairs)
+        return _first_of_each(pairs) if remove_duplicate else pairs
 
     def forward(self, *args: Any, **kwargs: Any) -> Tensor:
         raise NotImplementedError(

@@ -265,3 +265,20 @@ def test_clip_grad_norm_scales_shared_gradients_once_and_checks_arguments() -> N
         clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
     with pytest.raises(TypeError, match="max_norm must be a real number"):
         clip_grad_norm_([a], "1")
+
+
+@pytest.mark.torch
+def test_a_shared_layer_keeps_every_name_in_state_dict_as_in_pytorch(tmp_path: Path) -> None:
+    """named_parameters() lists a shared tensor once; state_dict() under each name."""
+    torch = pytest.importorskip("torch")
+    shared = nn.Linear(2, 2, rng=0)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    theirs_shared = torch.nn.Linear(2, 2)
+    theirs = torch.nn.Sequential(theirs_shared, torch.nn.ReLU(), theirs_shared)
+    ours_keys = [key.removeprefix("layers.") for key in model.state_dict()]
+    assert ours_keys == list(theirs.state_dict())
+    assert len(list(model.named_parameters(remove_duplicate=False))) == 4
+    model.save(tmp_path / "tied.npz")
+    fresh = nn.Linear(2, 2, rng=5)
+    nn.Sequential(fresh, nn.ReLU(), fresh).load(tmp_path / "tied.npz")
+    np.testing.assert_array_equal(fresh.weight.data, shared.weight.data)
