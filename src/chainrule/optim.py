@@ -255,6 +255,7 @@ class SGD(Optimizer):
         }
 
     # --8<-- [start:sgd_step]
+    @no_grad()  # an update, not part of any graph
     def step(self) -> None:
         """p <- p - lr * g, with g the gradient (plus decay, through momentum)."""
         self._check_gradients()  # all or nothing: no parameter moves if one is wrong
@@ -274,8 +275,7 @@ class SGD(Optimizer):
                         v *= mu
                         v += g
                     g = v
-                with no_grad():  # an update, not part of any graph
-                    p -= lr * g
+                p -= lr * g  # in place: the model holds this same array
     # --8<-- [end:sgd_step]
 
 
@@ -317,6 +317,7 @@ class Adam(Optimizer):
         }
 
     # --8<-- [start:adam_step]
+    @no_grad()
     def step(self) -> None:
         """One Adam step for every parameter that has a gradient."""
         self._check_gradients()  # all or nothing: no parameter or state changes if one is wrong
@@ -339,8 +340,7 @@ class Adam(Optimizer):
                 s += (1 - beta2) * g * g  # running mean of g^2
                 m_hat = m / (1 - beta1**t)
                 s_hat = s / (1 - beta2**t)
-                with no_grad():
-                    p -= group["lr"] * m_hat / (np.sqrt(s_hat) + eps)
+                p -= group["lr"] * m_hat / (np.sqrt(s_hat) + eps)
     # --8<-- [end:adam_step]
 
 
@@ -369,9 +369,8 @@ class AdamW(Adam):
         decays = [group["weight_decay"] for group in self.param_groups]
         for group, decay in zip(self.param_groups, decays, strict=True):
             for p in group["params"]:
-                if p.grad is not None:
-                    with no_grad():
-                        p *= 1 - group["lr"] * decay
+                if p.grad is not None:  # (the Adam step below counts the new version)
+                    p.data *= 1 - group["lr"] * decay
             group["weight_decay"] = 0.0
         try:
             super().step()
