@@ -451,7 +451,24 @@ OPTIMIZERS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "AdamW": (
         lambda ps: optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1),
         lambda ps: _torch().optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.1)),
+    # the defaults (SGD's lr was 0.01, PyTorch's is 0.001) and parameter groups
+    "SGD defaults": (lambda ps: optim.SGD(ps), lambda ps: _torch().optim.SGD(ps)),
+    "AdamW defaults": (lambda ps: optim.AdamW(ps), lambda ps: _torch().optim.AdamW(ps)),
+    "Adam two groups": (
+        lambda ps: optim.Adam(_two_groups(ps), lr=0.01, betas=(0.8, 0.9)),
+        lambda ps: _torch().optim.Adam(_two_groups(ps), lr=0.01, betas=(0.8, 0.9))),
+    "SGD momentum two groups": (
+        lambda ps: optim.SGD(_two_groups(ps), lr=0.05, momentum=0.5),
+        lambda ps: _torch().optim.SGD(_two_groups(ps), lr=0.05, momentum=0.5)),
 }
+
+
+def _two_groups(params: Any) -> list[dict[str, Any]]:
+    """The first layer with its own learning rate, the rest with the default."""
+    params = list(params)
+    return [{"params": params[:2], "lr": 0.1}, {"params": params[2:]}]
+
+
 ELEMENTWISE: tuple[OpInfo, ...] = tuple(op for op in OPS if op.elementwise)
 
 
