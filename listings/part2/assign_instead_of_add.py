@@ -68,7 +68,7 @@ if __name__ == "__main__":
     print("            x*x  a+a  a*b+(a+c)")
     print("with  =  :", wrong)
     print("with +=  :", right)
-    assert wrong[0] == 3.0  # WRONG: the second arrow's write replaced the first
-    assert wrong[1] == 1.0  # WRONG: the a + a bug
-    assert wrong[2] == 1.0  # WRONG: a + c's write (1) replaced a * b's (b = -3)
+    assert wrong[0] == 3.0, "WRONG: the second arrow's write replaced the first"
+    assert wrong[1] == 1.0, "WRONG: the a + a bug"
+    assert wrong[2] == 1.0, "WRONG: a + c's write (1) replaced a * b's (b = -3)"
     assert right == (6.0, 2.0, -2.0)

@@ -38,13 +38,13 @@ if __name__ == "__main__":
     once, twice = leaf_grads(OurValue)
     print("our Value        one pass:", once, " two passes:", twice)
     assert once == [6.0, -4.0, -2.0, 4.0]
-    assert twice == [24.0, -16.0, -6.0, 8.0]  # WRONG: compounded, not doubled
+    assert twice == [24.0, -16.0, -6.0, 8.0], "WRONG: compounded, not doubled"
 
     once, twice = leaf_grads(OurValue, clear_graph=True)
     print("our Value, graph cleared in between:", twice)
-    assert twice == once  # a fresh start: the one-pass gradients again
+    assert twice == once, "a fresh start: the one-pass gradients again"
 
     once, twice = leaf_grads(Value)
     print("chainrule        one pass:", once, " two passes:", twice)
     assert once == [6.0, -4.0, -2.0, 4.0]
-    assert twice == [2 * g for g in once]  # exactly doubled
+    assert twice == [2 * g for g in once], "exactly doubled"

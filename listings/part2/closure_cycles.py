@@ -160,8 +160,8 @@ if __name__ == "__main__":
     acyclic = unreachable_after_drop(Value)
     print(f"unreachable objects found after dropping one graph: "
           f"closures {cyclic}, chainrule {acyclic}")
-    assert cyclic > 1000  # every node, its closure and the closure's cells
-    assert acyclic == 0  # reference counting already freed everything
+    assert cyclic > 1000, "every node, its closure and the closure's cells"
+    assert acyclic == 0, "reference counting already freed everything"
 
     # A closure node is still alive after `del` until the collector runs:
     gc.disable()
@@ -170,9 +170,9 @@ if __name__ == "__main__":
         y = (x * 2.0).tanh()
         watcher = weakref.ref(y)
         del y
-        assert watcher() is not None  # kept alive by its own cycle
+        assert watcher() is not None, "kept alive by its own cycle"
         gc.collect()
-        assert watcher() is None  # only the collector could free it
+        assert watcher() is None, "only the collector could free it"
     finally:
         gc.enable()
 

@@ -39,9 +39,9 @@ def raises_overflow(function, x: float) -> bool:
 
 
 if __name__ == "__main__":
-    assert raises_overflow(tanh_from_exp, 1000.0)  # WRONG: exp(2000) overflows
-    assert raises_overflow(sigmoid_from_exp, -1000.0)  # WRONG: exp(1000) overflows
-    assert abs(tanh_from_exp(1.0) - math.tanh(1.0)) < 1e-15  # fine for small x
+    assert raises_overflow(tanh_from_exp, 1000.0), "WRONG: exp(2000) overflows"
+    assert raises_overflow(sigmoid_from_exp, -1000.0), "WRONG: exp(1000) overflows"
+    assert abs(tanh_from_exp(1.0) - math.tanh(1.0)) < 1e-15, "fine for small x"
     print("exp-based tanh(1000) and sigmoid(-1000): OverflowError")
 
     x = Value(1000.0)

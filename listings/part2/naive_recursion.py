@@ -71,8 +71,8 @@ if __name__ == "__main__":
     once = shared_node(backward_recurse_once)
     print(f"a=1; b=a+a; c=b+b      dc/da, recursion over every arrow: {every_time}")
     print(f"b=a*2; c=b*3; d=b+c    dd/da, recursion visiting once:    {once}")
-    assert every_time == 8.0  # wrong: b handed its gradient to a twice
-    assert once == 2.0  # wrong: b passed its gradient on before c reported
+    assert every_time == 8.0, "wrong: b handed its gradient to a twice"
+    assert once == 2.0, "wrong: b passed its gradient on before c reported"
 
     assert doubled_twice(topological) == 4.0
     assert shared_node(topological) == 8.0

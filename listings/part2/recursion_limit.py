@@ -56,7 +56,7 @@ if __name__ == "__main__":
         raise AssertionError("the recursive sort should have hit the recursion limit")
 
     order = topological_order(y)
-    assert len(order) == 2 * DEPTH + 1  # x, DEPTH products (the last is y), DEPTH constants
+    assert len(order) == 2 * DEPTH + 1, "x, DEPTH products (the last is y), DEPTH constants"
     y.backward()
     assert abs(x.grad - 1.0001**DEPTH) < 1e-9 * 1.0001**DEPTH
     print(f"chainrule: {len(order)} nodes sorted, dy/dx = {x.grad:.6f} = 1.0001**{DEPTH}")

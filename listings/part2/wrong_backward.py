@@ -70,7 +70,7 @@ def check_each_bug() -> None:
         report = caught(make(wrong), inputs)
         assert report is not None, f"the check should have caught: {name}"
         print(f"{name}: caught\n{report}\n")
-        assert caught(make(right), inputs) is None  # the fix passes
+        assert caught(make(right), inputs) is None, "the fix passes"
 
     # A bug can hide at a lucky point: with a == b, swapping a and b changes nothing.
     assert caught(lambda a, b: mul_swapped(a, b), (2.0, 2.0)) is None
