@@ -169,7 +169,7 @@ def _reduce(
 
 # --8<-- [start:cross_entropy]
 def cross_entropy(
-    logits: Tensor, targets: Any, ignore_index: int = -100, reduction: str = "mean"
+    logits: Tensor, targets: Any, *, ignore_index: int = -100, reduction: str = "mean"
 ) -> Tensor:
     """Mean over the batch of -log softmax(logits)[i, targets[i]].
 
@@ -178,6 +178,8 @@ def cross_entropy(
     fused operation: its gradient is (softmax(logits) - onehot(targets)) / n,
     the famous ``p - y``, without building the softmax graph. Targets equal
     to `ignore_index` count for nothing; `reduction` is "mean", "sum" or "none".
+    Both are keywords only: PyTorch's third argument is a class weight, which
+    chainrule does not take.
     """
     logits = _tensor(logits, "cross_entropy")
     z, t, keep, back = _class_rows(logits.data, targets, "cross_entropy", ignore_index)
@@ -268,7 +270,7 @@ def tanh(x: Tensor) -> Tensor:
 
 
 def nll_loss(
-    log_probs: Tensor, targets: Any, ignore_index: int = -100, reduction: str = "mean"
+    log_probs: Tensor, targets: Any, *, ignore_index: int = -100, reduction: str = "mean"
 ) -> Tensor:
     """Mean over the batch of -log_probs[i, targets[i]] (negative log-likelihood).
 

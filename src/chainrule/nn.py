@@ -460,7 +460,11 @@ class GELU(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged: a placeholder where a layer is optional."""
+    """Returns its input unchanged: a placeholder where a layer is optional.
+    Like PyTorch's, it accepts and ignores any arguments when created."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
     def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         return x
@@ -480,6 +484,7 @@ class Embedding(Module):
         self,
         num_embeddings: int,
         embedding_dim: int,
+        *,  # PyTorch's third argument is padding_idx, which chainrule does not take
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
     ) -> None:

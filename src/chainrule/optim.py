@@ -241,6 +241,7 @@ class SGD(Optimizer):
         params: Iterable[Tensor] | Iterable[dict],
         lr: float = 0.001,
         momentum: float = 0.0,
+        *,  # PyTorch's fourth argument is dampening, which chainrule does not take
         weight_decay: float = 0.0,
     ) -> None:
         self.velocity: dict[Tensor, np.ndarray] = {}

@@ -229,3 +229,13 @@ def test_embedding_is_a_one_hot_product_and_scatter_adds_repeats() -> None:
 def test_embedding_names_bad_indices(indices, error, match) -> None:
     with pytest.raises(error, match=match):
         F.embedding(indices, Tensor(np.ones((5, 2))))
+
+
+def test_a_third_positional_argument_is_refused_not_misread() -> None:
+    """PyTorch's cross_entropy(z, t, w) passes class weights; ours has none, so a
+    third positional argument must raise rather than be read as ignore_index."""
+    z = Tensor(np.zeros((2, 3)))
+    with pytest.raises(TypeError, match="positional"):
+        F.cross_entropy(z, [0, 1], np.ones(3))
+    with pytest.raises(TypeError, match="positional"):
+        F.nll_loss(z, [0, 1], np.ones(3))

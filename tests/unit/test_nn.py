@@ -282,3 +282,10 @@ def test_a_shared_layer_keeps_every_name_in_state_dict_as_in_pytorch(tmp_path: P
     fresh = nn.Linear(2, 2, rng=5)
     nn.Sequential(fresh, nn.ReLU(), fresh).load(tmp_path / "tied.npz")
     np.testing.assert_array_equal(fresh.weight.data, shared.weight.data)
+
+
+def test_pytorch_positional_arguments_we_do_not_take_are_refused() -> None:
+    """nn.Embedding(10, 3, 0) means padding_idx=0 in PyTorch: not our rng."""
+    with pytest.raises(TypeError, match="positional"):
+        nn.Embedding(10, 3, 0)
+    assert nn.Identity(54, unused="argument")(Tensor([1.0])).item() == 1.0

@@ -354,3 +354,9 @@ def test_lambda_lr_sets_step_zero_at_once_and_checks_its_factor() -> None:
         optim.lr_scheduler.LambdaLR([p], lambda step: 1.0)
     with pytest.raises(ValueError, match=r"lr_lambda\(0\) must be finite"):
         optim.lr_scheduler.LambdaLR(optim.SGD([p], lr=0.2), lambda step: float("nan"))
+
+
+def test_sgd_fourth_positional_argument_is_refused_not_misread() -> None:
+    """torch.optim.SGD(params, lr, momentum, dampening): ours has no dampening."""
+    with pytest.raises(TypeError, match="positional"):
+        optim.SGD([Tensor([1.0], requires_grad=True)], 0.1, 0.9, 0.5)
