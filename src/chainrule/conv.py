@@ -9,12 +9,13 @@ which mathematicians call a cross-correlation:
     y[n, f, i, j] = b[f] + sum over c, a, b of x[n, c, s*i + a, s*j + b] * w[f, c, a, b]
 
 with stride s, after zero padding. Both operations are built from one pair of
-helpers: `windows` cuts every kh x kw window out of the input (the "im2col"
-step, done with kh * kw slices rather than a loop over output pixels), and
+helpers: `windows` shows every kh x kw window of the input without copying a
+pixel (a strided view, the first half of the "im2col" step), and
 `add_windows` is its backward: it adds each window's gradient back onto the
-pixels it was cut from. With the windows in hand, a convolution is a matrix
-product, and its backward is the two matrix products of the matrix-calculus
-chapter plus `add_windows`.
+pixels it was cut from. With the windows in hand, a convolution is one matrix
+product for the whole batch, and its backward is the two matrix products of
+the matrix-calculus chapter plus `add_windows`. Arrays keep the dtype they
+come in (float32 stays float32).
 
 Nodes are made with `chainrule.tensor._result`, the same constructor every
 Tensor operation uses: data, an op name, and one (input, rule) edge per input.
@@ -25,8 +26,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
-from chainrule.nn import Module
+from chainrule.nn import Module, _float_dtype
 from chainrule.tensor import Tensor, _result
 
 __all__ = [
@@ -61,16 +63,18 @@ def windows(x: np.ndarray, kh: int, kw: int, stride: int = 1) -> np.ndarray:
 
     ``out[n, c, a, b, i, j] = x[n, c, stride*i + a, stride*j + b]``: entry
     (a, b) of the window whose top-left corner is at output position (i, j).
-    One strided slice per kernel offset (a, b) fills a whole (OH, OW) plane,
-    so the loop runs kh * kw times, not once per output pixel.
+    Nothing is copied: the result is a *view* of `x` with six strides, the
+    number of bytes to step along each axis. A step along ``a`` moves one
+    row down the image, and so does a step of ``stride`` along ``i``; that
+    is why neighbouring windows can share pixels without copies. (Read it,
+    never write to it: one pixel appears in several windows.)
     """
     n, c, h, w = x.shape
     oh, ow = conv_output_size(h, kh, stride), conv_output_size(w, kw, stride)
-    out = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
-    for a in range(kh):
-        for b in range(kw):
-            out[:, :, a, b] = x[:, :, a : a + stride * oh : stride, b : b + stride * ow : stride]
-    return out
+    sn, sc, sh, sw = x.strides
+    return as_strided(
+        x, (n, c, kh, kw, oh, ow), (sn, sc, sh, sw, stride * sh, stride * sw), writeable=False
+    )
 
 
 def add_windows(cols: np.ndarray, shape: tuple[int, ...], stride: int = 1) -> np.ndarray:
@@ -80,7 +84,7 @@ def add_windows(cols: np.ndarray, shape: tuple[int, ...], stride: int = 1) -> np
     with broadcasting) its gradient is the sum of its copies' gradients.
     """
     _, _, kh, kw, oh, ow = cols.shape
-    grad = np.zeros(shape, dtype=cols.dtype)
+    grad = np.zeros_like(cols[:, :, 0, 0], shape=shape)  # laid out in memory as cols is
     for a in range(kh):
         for b in range(kw):
             grad[:, :, a : a + stride * oh : stride, b : b + stride * ow : stride] += cols[
@@ -94,7 +98,10 @@ def _pad(x: np.ndarray, padding: int) -> np.ndarray:
     if padding == 0:
         return x
     p = padding
-    return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    n, c, h, w = x.shape
+    padded = np.zeros_like(x, shape=(n, c, h + 2 * p, w + 2 * p))  # x's memory order
+    padded[:, :, p:-p, p:-p] = x
+    return padded
 
 
 def _unpad(g: np.ndarray, padding: int) -> np.ndarray:
@@ -116,43 +123,59 @@ def conv2d(
 ) -> Tensor:
     """Convolve images x (N, C, H, W) with filters weight (F, C, kh, kw): (N, F, OH, OW).
 
-    Forward: cut the windows, flatten each to a column of C*kh*kw numbers,
+    Forward: view the windows, copy them out once as the columns of a matrix
+    cols (C*kh*kw, OH*OW*N), one column per output position of every image,
     and multiply by the filters flattened to rows, w2 (F, C*kh*kw):
-    Y = w2 @ cols, one matrix product per image. Backward, with G = dL/dY:
-    dw2 = G @ cols^T summed over the batch, dcols = w2^T @ G, and dx is
-    dcols added back onto the pixels (`add_windows`), padding cut off.
-    (The chapter writes w2 as K_2, C as D, and OH*OW as o_h o_w.)
+    Y = w2 @ cols, one matrix product for the whole batch (the images' columns
+    side by side). Backward, with G = dL/dY laid out the same way,
+    (F, OH*OW*N): dw2 = G @ cols^T (summing over images and positions),
+    dcols = w2^T @ G, and dx is dcols added back onto the pixels
+    (`add_windows`), padding cut off. (The chapter writes w2 as K_2, C as D,
+    and OH*OW as o_h o_w.)
     """
     stride, padding = _check_int(stride, "stride", 1), _check_int(padding, "padding", 0)
     xd, wd = _conv_operands(x, weight)
     n, c, h, w = xd.shape
     f, _, kh, kw = wd.shape
     padded = _pad(xd, padding)
-    cols = windows(padded, kh, kw, stride)  # (N, C, kh, kw, OH, OW)
-    oh, ow = cols.shape[-2:]
-    cols = cols.reshape(n, c * kh * kw, oh * ow)
+    view = windows(padded, kh, kw, stride)  # (N, C, kh, kw, OH, OW), no copy yet
+    oh, ow = view.shape[-2:]
+    # One column per output position of every image, one row per window entry:
+    # (C*kh*kw, OH*OW*N), the images varying fastest. This reshape is where
+    # the pixels are copied, once.
+    cols = view.transpose(1, 2, 3, 4, 5, 0).reshape(c * kh * kw, oh * ow * n)
     w2 = wd.reshape(f, c * kh * kw)
-    # (F, C*kh*kw) @ (N, C*kh*kw, OH*OW) -> (N, F, OH*OW)
-    out = (w2 @ cols).reshape(n, f, oh, ow)
+    out = w2 @ cols  # one matrix product for the whole batch: (F, OH*OW*N)
+    if bias is not None:
+        out += _conv_bias(bias, f)[:, None]  # the same bias at every position
+    # Seen as (N, F, OH, OW) without a copy: in memory the batch stays the
+    # fastest axis, which keeps numpy's loops long in the layers that follow.
+    out = out.reshape(f, oh, ow, n).transpose(3, 0, 1, 2)
+
+    def columns(g: np.ndarray) -> np.ndarray:  # G (N, F, OH, OW) as (F, OH*OW*N), like out
+        return g.transpose(1, 2, 3, 0).reshape(f, oh * ow * n)
 
     def grad_x(g: np.ndarray) -> np.ndarray:
-        dcols = w2.T @ g.reshape(n, f, oh * ow)  # (N, C*kh*kw, OH*OW)
-        dcols = dcols.reshape(n, c, kh, kw, oh, ow)
-        return _unpad(add_windows(dcols, padded.shape, stride), padding)
+        dcols = w2.T @ columns(g)  # (C*kh*kw, OH*OW*N)
+        dview = dcols.reshape(c, kh, kw, oh, ow, n).transpose(5, 0, 1, 2, 3, 4)
+        return _unpad(add_windows(dview, padded.shape, stride), padding)
 
     def grad_w(g: np.ndarray) -> np.ndarray:
-        # sum over images and positions: (F, C*kh*kw), the shape of w2
-        dw2 = np.tensordot(g.reshape(n, f, oh * ow), cols, axes=([0, 2], [0, 2]))
-        return dw2.reshape(wd.shape)
+        return (columns(g) @ cols.T).reshape(wd.shape)  # sums over images and positions
 
     edges = [(x, grad_x), (weight, grad_w)]
     if bias is not None:
-        if bias.data.shape != (f,):
-            raise ValueError(f"conv2d: bias of shape {bias.data.shape} for {f} filters")
-        out += bias.data.reshape(1, f, 1, 1)
         edges.append((bias, lambda g: g.sum(axis=(0, 2, 3))))
     return _result(out, "conv2d", *edges)
 # --8<-- [end:conv2d]
+
+
+def _conv_bias(bias: Any, filters: int) -> np.ndarray:
+    if not isinstance(bias, Tensor):
+        raise TypeError(f"conv2d: bias must be a Tensor (as in PyTorch), got {type(bias).__name__}")
+    if bias.data.shape != (filters,):
+        raise ValueError(f"conv2d: bias of shape {bias.data.shape} for {filters} filters")
+    return bias.data
 
 
 def _conv_operands(x: Tensor, weight: Tensor) -> tuple[np.ndarray, np.ndarray]:
@@ -178,25 +201,36 @@ def _conv_operands(x: Tensor, weight: Tensor) -> tuple[np.ndarray, np.ndarray]:
 def max_pool2d(x: Tensor, size: int = 2, stride: int | None = None) -> Tensor:
     """The largest value of each size x size window (stride defaults to size).
 
-    Backward: each window's gradient goes to the one pixel that won it (the
-    first, on a tie, as in PyTorch); the other pixels of the window get 0.
-    A pixel that wins several overlapping windows collects each of them.
+    Forward and backward loop over the size * size offsets of a window, each
+    step a whole plane of the batch (no loop over pixels). Backward: each
+    window's gradient goes to the one pixel that won it (the first, on a
+    tie, as in PyTorch); the other pixels of the window get 0. A pixel that
+    wins several overlapping windows collects each of them.
     """
     size = _check_int(size, "size", 1)
     stride = size if stride is None else _check_int(stride, "stride", 1)
+    if not isinstance(x, Tensor):
+        raise TypeError(f"max_pool2d: x must be a Tensor (as in PyTorch), got {type(x).__name__}")
     a = x.data
     if a.ndim != 4:
         raise ValueError(f"max_pool2d needs x of shape (N, C, H, W), got {a.shape}")
-    cols = windows(a, size, size, stride)  # (N, C, size, size, OH, OW)
-    n, c, _, _, oh, ow = cols.shape
-    flat = cols.reshape(n, c, size * size, oh, ow)  # each window's pixels in reading order
-    out = flat.max(axis=2)
+    view = windows(a, size, size, stride)  # (N, C, size, size, OH, OW), no copy
+    offsets = [(i, j) for i in range(size) for j in range(size)]  # reading order
+    out = view[:, :, 0, 0].copy(order="K")  # in x's memory order, as every array here
+    winner = np.zeros_like(out, dtype=np.intp)  # which offset won each window
+    for k, (i, j) in enumerate(offsets[1:], start=1):  # size * size steps, whole planes
+        plane = view[:, :, i, j]
+        better = (plane > out) | np.isnan(plane)  # PyTorch's rule: a tie keeps the first
+        winner += better * (k - winner)  # arithmetic: much quicker than np.where here
+        np.maximum(out, plane, out=out)  # NaN wins, as in PyTorch
 
     def rule(g: np.ndarray) -> np.ndarray:
-        winner = flat.argmax(axis=2)  # the first maximum of each window
-        offsets = np.arange(size * size).reshape(1, 1, -1, 1, 1)
-        dflat = (winner[:, :, None] == offsets) * g[:, :, None]  # g at the winner, else 0
-        return add_windows(dflat.reshape(cols.shape), a.shape, stride)
+        grad = np.zeros_like(a, dtype=g.dtype)
+        # windows(grad) has the strides of the windows of grad: write through them
+        target = as_strided(grad, view.shape, windows(grad, size, size, stride).strides)
+        for k, (i, j) in enumerate(offsets):  # each plane's windows are disjoint
+            target[:, :, i, j] += g * (winner == k)
+        return grad
 
     return _result(out, "maxpool", (x, rule))
 # --8<-- [end:max_pool2d]
@@ -229,6 +263,7 @@ class Conv2d(Module):
         fan_in = in_channels * kernel_size * kernel_size
         shape = (out_channels, in_channels, kernel_size, kernel_size)
         w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+        dtype = _float_dtype(dtype)  # integer weights would round He's N(0, 2/fan_in) to 0
         self.weight = Tensor(w.astype(dtype), requires_grad=True)
         self.bias = Tensor(np.zeros(out_channels, dtype), requires_grad=True)
 

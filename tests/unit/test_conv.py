@@ -206,7 +206,56 @@ def test_digits_cnn_shapes_and_size():
 
     model = digits_cnn(rng=0)
     assert model(np.zeros((3, 1, 8, 8))).shape == (3, 10)
-    assert sum(p.size for p in model.parameters()) == 6090
+    assert sum(p.numel() for p in model.parameters()) == 6090
     again = digits_cnn(rng=0)
     assert all(np.array_equal(a.data, b.data)
                for a, b in zip(model.parameters(), again.parameters(), strict=True))
+
+
+# ------------------------------------------------- leaks and silent dtypes (issue 19)
+
+
+def test_a_bias_or_input_that_is_not_a_tensor_is_refused_by_name():
+    x, w = Tensor(np.ones((1, 1, 4, 4))), Tensor(np.ones((1, 1, 3, 3)))
+    with pytest.raises(TypeError, match="bias must be a Tensor.*ndarray"):
+        conv2d(x, w, bias=np.ones(1))
+    with pytest.raises(TypeError, match="max_pool2d: x must be a Tensor.*ndarray"):
+        max_pool2d(np.ones((1, 1, 4, 4)))
+
+
+@pytest.mark.parametrize("dtype", [int, np.int32, bool])
+def test_conv2d_refuses_an_integer_dtype_like_linear(dtype):
+    with pytest.raises(TypeError, match="dtype must be a float type"):
+        Conv2d(1, 2, 3, rng=0, dtype=dtype)
+
+
+@torch_cases
+def test_max_pool2d_with_nan_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[[[1.0, np.nan, 0.0, 2.0], [3.0, 0.5, 2.0, 2.0],
+                    [np.nan, 1.0, -1.0, -2.0], [4.0, np.nan, -3.0, -1.0]]]])
+    ours = Tensor(x, requires_grad=True)
+    out = max_pool2d(ours, 2)
+    out.sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.max_pool2d(theirs, 2)
+    ref.sum().backward()
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+def test_a_batch_in_any_memory_order_gives_the_same_result():
+    """conv2d and max_pool2d keep the batch axis fastest in memory: feeding them
+    arrays in the other order (or sliced views) must not change a number."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, 3, 7, 6))
+    w, b = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    results = []
+    for data in (x, np.asfortranarray(x), x.transpose(1, 2, 3, 0).copy().transpose(3, 0, 1, 2)):
+        xt, wt, bt = (Tensor(a, requires_grad=True) for a in (data, w, b))
+        out = max_pool2d(conv2d(xt, wt, bt, padding=1).relu(), 2, 1)
+        (out * Tensor(np.arange(out.data.size).reshape(out.shape))).sum().backward()
+        results.append([out.data, xt.grad, wt.grad, bt.grad])
+    for other in results[1:]:
+        for a, b_ in zip(results[0], other, strict=True):
+            np.testing.assert_allclose(a, b_, rtol=1e-12, atol=1e-12)
