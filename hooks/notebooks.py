@@ -43,7 +43,7 @@ import nbformat
 from blocks import MARKER, ROOT, Fence, include_targets, make_parser
 from mkdocs.exceptions import PluginError
 
-CHAPTER_SECTIONS = ("part1/", "part2/", "part3/")
+CHAPTER_SECTIONS = ("part1/", "part2/", "part3/", "part4/")
 # Where `make serve` puts the book; the Pages workflow sets CHAINRULE_SITE_URL
 # to the hosted address, so a published notebook links to the published book.
 LOCAL_SITE_URL = "http://127.0.0.1:8000/"
