@@ -47,14 +47,25 @@ def _tensor(x: Any, name: str) -> Tensor:
         raise TypeError(f"{name} needs a Tensor or an array, got {type(x).__name__}") from None
 
 
+def _one_axis(axis: Any, dim: Any, op: str) -> int:
+    """The axis from numpy's name or PyTorch's (`dim`); the last one if neither."""
+    if axis is not None and dim is not None:
+        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one of them")
+    chosen = dim if dim is not None else axis if axis is not None else -1
+    if isinstance(chosen, bool) or not isinstance(chosen, (int, np.integer)):
+        raise TypeError(f"{op}: dim (axis) must be an integer, got {chosen!r:.40}")
+    return int(chosen)
+
+
 # --8<-- [start:softmax]
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along `axis`, each row a probability distribution.
+def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis` (the last by default; PyTorch calls it
+    `dim`), each row a probability distribution.
 
     The row maximum is subtracted first: softmax does not change (the factor
     e^-max cancels) and exp no longer overflows for logits like 1e4.
     """
-    x = _tensor(x, "softmax")
+    x, axis = _tensor(x, "softmax"), _one_axis(axis, dim, "softmax")
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     s = e / e.sum(axis=axis, keepdims=True)
@@ -63,13 +74,13 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 # --8<-- [start:log_softmax]
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """log(softmax(x)) computed as (x - max) - log(sum(exp(x - max))).
 
     Never takes the log of an underflowed 0, so it stays finite where
     ``softmax(x).log()`` gives -inf. Gradient: g - softmax * sum(g).
     """
-    x = _tensor(x, "log_softmax")
+    x, axis = _tensor(x, "log_softmax"), _one_axis(axis, dim, "log_softmax")
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return _result(

@@ -734,6 +734,14 @@ NN_OPS: tuple[OpInfo, ...] = (
     _t("nll_loss reduction sum", lambda z: F.nll_loss(z, TARGETS, reduction="sum"),
        lambda z: -z[np.arange(3), TARGETS].sum(), [S],
        torch=lambda z: _tf().nll_loss(z, _torch().tensor(TARGETS), reduction="sum")),
+    _t("softmax dim= middle axis", lambda a: F.softmax(a, dim=1), lambda a: _softmax(a, 1), [M],
+       torch=lambda a: _torch().softmax(a, dim=1),
+       errors=(ErrorInput(lambda: F.softmax(Tensor(np.ones(S)), 0, dim=1), TypeError,
+                          "got both axis=0 and dim=1"),
+               ErrorInput(lambda: F.softmax(Tensor(np.ones(S)), dim=1.0), TypeError,
+                          r"dim \(axis\) must be an integer"))),
+    _t("log_softmax dim=0", lambda a: F.log_softmax(a, dim=0),
+       lambda a: a - _logsumexp(a, 0, True), [M], torch=lambda a: _torch().log_softmax(a, dim=0)),
 )
 OPS = OPS + NN_OPS
 ELEMENTWISE = ELEMENTWISE + tuple(op for op in NN_OPS if op.elementwise)
