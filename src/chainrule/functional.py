@@ -336,7 +336,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: Any) -> Tensor:
 
 
 def dropout(
-    x: Tensor, p: float = 0.5, training: bool = True,
+    x: Tensor, p: float = 0.5, training: bool = True, *,
     rng: np.random.Generator | int | None = None,
 ) -> Tensor:
     """Zero each element with probability `p`, scale the survivors by 1 / (1 - p).

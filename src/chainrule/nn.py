@@ -411,7 +411,8 @@ class Dropout(Module):
     `rng` (a generator or a seed) makes the masks repeatable.
     """
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | int | None = None) -> None:
+        # rng by keyword: PyTorch's second argument is `inplace`, which we do not take
         dropout(Tensor(0.0), p, training=False)  # checks p
         self.p = float(p)
         self.rng = np.random.default_rng(rng)

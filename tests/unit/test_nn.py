@@ -289,3 +289,12 @@ def test_pytorch_positional_arguments_we_do_not_take_are_refused() -> None:
     with pytest.raises(TypeError, match="positional"):
         nn.Embedding(10, 3, 0)
     assert nn.Identity(54, unused="argument")(Tensor([1.0])).item() == 1.0
+
+
+def test_dropout_rng_is_a_keyword_as_pytorchs_second_argument_is_inplace() -> None:
+    with pytest.raises(TypeError, match="positional"):
+        nn.Dropout(0.5, True)
+    import chainrule.functional as F
+
+    with pytest.raises(TypeError, match="positional"):
+        F.dropout(Tensor([1.0]), 0.5, True, False)
