@@ -274,7 +274,7 @@ class Linear(Module):
             w = rng.uniform(-limit, limit, size=shape)
         else:
             raise ValueError(f"Linear: init must be 'he' or 'xavier', got {init!r}")
-        self.weight = Tensor(w.astype(_float_dtype(dtype)), requires_grad=True)
+        self.weight = Tensor(w.astype(_float_dtype(dtype, "Linear")), requires_grad=True)
         self.bias = Tensor(np.zeros(out_features, dtype), requires_grad=True) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
@@ -286,13 +286,18 @@ class Linear(Module):
         return f"Linear({n_in}, {n_out}, bias={self.bias is not None})"
 
 
-def _float_dtype(dtype: Any) -> np.dtype:
+def _float_dtype(dtype: Any, owner: str = "") -> np.dtype:
+    """`dtype` as a numpy float dtype; anything else (int, bool, a string that
+    is no dtype) is refused: weights need fractions, and a gradient."""
     try:
         kind = np.dtype(dtype).kind
     except TypeError:
         kind = ""
     if kind != "f":
-        raise TypeError(f"dtype must be a float type such as numpy.float32, got {dtype!r:.40}")
+        where = f"{owner}: " if owner else ""
+        raise TypeError(
+            f"{where}dtype must be a float type such as numpy.float32, got {dtype!r:.40}"
+        )
     return np.dtype(dtype)
 
 
@@ -492,7 +497,7 @@ class Embedding(Module):
         num = positive_int(num_embeddings, "num_embeddings", "Embedding")
         dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
         table = np.random.default_rng(rng).normal(0.0, 1.0, size=(num, dim))
-        self.weight = Tensor(table.astype(_float_dtype(dtype)), requires_grad=True)
+        self.weight = Tensor(table.astype(_float_dtype(dtype, "Embedding")), requires_grad=True)
 
     def forward(self, indices: Any) -> Tensor:
         return embedding(indices, self.weight)

@@ -172,9 +172,9 @@ def test_linear_takes_a_batch_of_sequences_and_a_single_vector() -> None:
 
 
 def test_linear_with_an_integer_dtype_is_refused_by_name() -> None:
-    with pytest.raises(TypeError, match="dtype must be a float type such as numpy.float32"):
+    with pytest.raises(TypeError, match="Linear: dtype must be a float type such as numpy.float32"):
         nn.Linear(2, 2, dtype=int)
-    with pytest.raises(TypeError, match="dtype must be a float type"):
+    with pytest.raises(TypeError, match="Embedding: dtype must be a float type"):
         nn.Embedding(4, 2, dtype=np.int32)
 
 
