@@ -47,10 +47,20 @@ def _tensor(x: Any, name: str) -> Tensor:
         raise TypeError(f"{name} needs a Tensor or an array, got {type(x).__name__}") from None
 
 
-def _one_axis(axis: Any, dim: Any, op: str) -> int:
-    """The axis from numpy's name or PyTorch's (`dim`); the last one if neither."""
+def _one_axis(axis: Any, dim: Any, x: Tensor, op: str) -> int:
+    """The axis from numpy's name or PyTorch's (`dim`); the last one if neither.
+
+    Without either, PyTorch picks the last axis of a vector or a matrix, but
+    axis 0 of a 3-D tensor and axis 1 of a 4-D one (a deprecated guess), so
+    there we ask for the axis rather than silently differ.
+    """
     if axis is not None and dim is not None:
         raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one of them")
+    if axis is None and dim is None and x.ndim > 2:
+        raise TypeError(
+            f"{op} of a tensor of shape {x.shape} needs dim= (or axis=): without it "
+            "PyTorch would take axis 0 or 1, not the last; e.g. dim=-1"
+        )
     chosen = dim if dim is not None else axis if axis is not None else -1
     if isinstance(chosen, bool) or not isinstance(chosen, (int, np.integer)):
         raise TypeError(f"{op}: dim (axis) must be an integer, got {chosen!r:.40}")
@@ -65,7 +75,8 @@ def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Te
     The row maximum is subtracted first: softmax does not change (the factor
     e^-max cancels) and exp no longer overflows for logits like 1e4.
     """
-    x, axis = _tensor(x, "softmax"), _one_axis(axis, dim, "softmax")
+    x = _tensor(x, "softmax")
+    axis = _one_axis(axis, dim, x, "softmax")
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     s = e / e.sum(axis=axis, keepdims=True)
@@ -80,7 +91,8 @@ def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -
     Never takes the log of an underflowed 0, so it stays finite where
     ``softmax(x).log()`` gives -inf. Gradient: g - softmax * sum(g).
     """
-    x, axis = _tensor(x, "log_softmax"), _one_axis(axis, dim, "log_softmax")
+    x = _tensor(x, "log_softmax")
+    axis = _one_axis(axis, dim, x, "log_softmax")
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return _result(

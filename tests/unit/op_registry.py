@@ -739,7 +739,11 @@ NN_OPS: tuple[OpInfo, ...] = (
        errors=(ErrorInput(lambda: F.softmax(Tensor(np.ones(S)), 0, dim=1), TypeError,
                           "got both axis=0 and dim=1"),
                ErrorInput(lambda: F.softmax(Tensor(np.ones(S)), dim=1.0), TypeError,
-                          r"dim \(axis\) must be an integer"))),
+                          r"dim \(axis\) must be an integer"),
+               ErrorInput(lambda: F.softmax(Tensor(np.ones(M))), TypeError,
+                          r"shape \(2, 3, 4\) needs dim="),
+               ErrorInput(lambda: F.log_softmax(Tensor(np.ones(M))), TypeError,
+                          "PyTorch would take axis 0 or 1"))),
     _t("log_softmax dim=0", lambda a: F.log_softmax(a, dim=0),
        lambda a: a - _logsumexp(a, 0, True), [M], torch=lambda a: _torch().log_softmax(a, dim=0)),
 )

@@ -239,3 +239,21 @@ def test_a_third_positional_argument_is_refused_not_misread() -> None:
         F.cross_entropy(z, [0, 1], np.ones(3))
     with pytest.raises(TypeError, match="positional"):
         F.nll_loss(z, [0, 1], np.ones(3))
+
+
+@pytest.mark.torch
+def test_softmax_without_dim_is_pytorchs_choice_or_refused() -> None:
+    """PyTorch's F.softmax(x) without dim takes the last axis of a vector or a
+    matrix, but axis 0 of a 3-D tensor: there we ask for dim instead of differing."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    for shape in [(5,), (3, 5)]:
+        z = rng.normal(size=shape)
+        expected = torch.nn.functional.softmax(torch.tensor(z), dim=-1).numpy()
+        np.testing.assert_allclose(F.softmax(Tensor(z)).data, expected, rtol=1e-15)
+    z = Tensor(rng.normal(size=(2, 3, 4)))
+    with pytest.raises(TypeError, match="needs dim="):
+        F.softmax(z)
+    np.testing.assert_allclose(
+        F.softmax(z, dim=0).data,
+        torch.nn.functional.softmax(torch.tensor(z.data), dim=0).numpy(), rtol=1e-15)
