@@ -478,7 +478,8 @@ class Identity(Module):
 
 # --8<-- [start:Embedding]
 class Embedding(Module):
-    """A table of `num` learned vectors of length `dim`: ``weight`` (num, dim).
+    """A table of `num_embeddings` learned vectors of length `embedding_dim`:
+    ``weight`` has shape (num_embeddings, embedding_dim).
 
     ``emb(indices)`` returns row ``indices[...]`` for every index, so a batch of
     token ids (B, T) becomes (B, T, dim). As in PyTorch the rows start from
