@@ -122,6 +122,7 @@ def scaled_dot_product_attention(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> Tensor:
     """Attention as ``torch.nn.functional.scaled_dot_product_attention`` computes it.
 
@@ -130,7 +131,8 @@ def scaled_dot_product_attention(
     0..i only (the lower triangle, aligned at the top left as in PyTorch).
     `scale` defaults to 1 / sqrt(E), E the queries' width. Differences from
     PyTorch, refused rather than ignored: no dropout on the weights
-    (``dropout_p`` must be 0) and no `attn_mask` together with `is_causal`.
+    (``dropout_p`` must be 0), no `attn_mask` together with `is_causal`, and
+    no grouped-query attention (``enable_gqa`` must be False).
     """
     q, k, v = _tensor(query, "query"), _tensor(key, "key"), _tensor(value, "value")
     _check_shapes(q, k, v)
@@ -139,6 +141,12 @@ def scaled_dot_product_attention(
             f"scaled_dot_product_attention: dropout_p={dropout_p} is not supported in "
             "chainrule (PyTorch drops attention weights at random); apply nn.Dropout "
             "to the output instead"
+        )
+    if flag(enable_gqa, "enable_gqa", "scaled_dot_product_attention"):
+        raise ValueError(
+            "scaled_dot_product_attention: enable_gqa=True (keys and values shared by "
+            "groups of query heads) is not supported in chainrule; repeat the key and "
+            "value heads to the query heads' number instead"
         )
     length, keys = q.shape[-2], k.shape[-2]
     if flag(is_causal, "is_causal", "scaled_dot_product_attention"):

@@ -4,6 +4,7 @@ and the fused rule against the same formula written in Tensor atoms."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import chainrule.functional as F
 from chainrule import Tensor, nn, where
@@ -83,3 +84,12 @@ def test_fully_masked_row_gives_zeros_not_nan() -> None:
     out.sum().backward()
     assert out.data[1].tolist() == [0.0, 0.0, 0.0]
     assert np.all(np.isfinite(q.grad))
+
+
+def test_pytorch_arguments_we_do_not_support_are_refused_by_name() -> None:
+    q = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="enable_gqa=True"):
+        F.scaled_dot_product_attention(q, q, q, enable_gqa=True)
+    with pytest.raises(ValueError, match="dropout_p=0.5"):
+        F.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
+    assert F.scaled_dot_product_attention(q, q, q, dropout_p=0.0, enable_gqa=False).shape == (2, 3)
