@@ -50,6 +50,10 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-ser
 TICK_FONT = 12
 LABEL_FONT = 13
 TITLE_FONT = 15
+# The smallest a figure may be drawn, as a share of its size: its smallest
+# text (TICK_FONT) then stays above 9 px. A page narrower than that (a phone)
+# scrolls the figure sideways instead of shrinking it further.
+MIN_SCALE = 0.77
 SCALES = ("linear", "log")
 MARKERS = ("circle", "square", "cross")
 ALIGNS = (None, "start", "middle", "end")
@@ -186,6 +190,8 @@ def _runs(row: Sequence[str | None]) -> list[tuple[int, int, str]]:
 def _svg_document(body: list[str], width: float, height: float, title: str, desc: str) -> str:
     """Wrap drawn elements in a complete, responsive, accessible <svg>.
 
+    It shrinks with the page down to `MIN_SCALE` of its size, no further.
+
     Ids inside (the title, a clip path) end in a hash of the drawing, so two
     different figures on one page never share an id, and the same figure
     always gives the same string.
@@ -194,7 +200,8 @@ def _svg_document(body: list[str], width: float, height: float, title: str, desc
     uid = "cr" + hashlib.sha1(f"{title}\n{desc}\n{inner}".encode()).hexdigest()[:10]
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'width="100%" style="max-width:{_num(width)}px;height:auto" role="img" '
+        f'width="100%" style="max-width:{_num(width)}px;min-width:{_num(width * MIN_SCALE)}px;'
+        f'height:auto" role="img" '
         f'aria-labelledby="{_UID}-title {_UID}-desc" font-family="{_attr(FONT)}">\n'
         f'<title id="{_UID}-title">{escape(title)}</title>\n'
         f'<desc id="{_UID}-desc">{escape(desc)}</desc>\n'
@@ -867,7 +874,8 @@ class Figure:
         out = ['<g class="labels" fill="currentColor">']
         if self.title:
             out.append(f'<text x="{_num(self.width / 2)}" y="{10 + TITLE_FONT}" '
-                       f'font-size="{TITLE_FONT}" font-weight="600" text-anchor="middle">'
+                       f'font-size="{TITLE_FONT}" font-weight="600" text-anchor="middle" '
+                       'class="title">'
                        f'{escape(self.title)}</text>')
         if self.xlabel:
             middle = (xaxis.start + xaxis.end) / 2
@@ -1120,7 +1128,8 @@ class ImageGrid:
         body += ["</g>", *captions, "</g>"]
         if self.title:
             body.append(f'<text x="{_num(width / 2)}" y="{10 + TITLE_FONT}" fill="currentColor" '
-                        f'font-size="{TITLE_FONT}" font-weight="600" text-anchor="middle">'
+                        f'font-size="{TITLE_FONT}" font-weight="600" text-anchor="middle" '
+                        'class="title">'
                         f"{escape(self.title)}</text>")
         desc = f"{len(self.images)} images in {nrows} row(s) of up to {self.ncols}."
         return _svg_document(body, width, height, self.title or "Image grid", desc)

@@ -131,12 +131,18 @@ class HtmlBlock:
     code: str
 
 
+# hooks/figures.py marks the page it leaves at a moved page's old address
+REDIRECT_MARK = 'name="chainrule-redirect"'
+
+
 def built_pages(site_dir: Path) -> list[Path]:
-    """Every HTML page of the built book (search and 404 pages aside)."""
+    """Every HTML page of the built book (search and 404 pages, and the
+    redirects left at moved pages' old addresses, aside)."""
     return sorted(
         page
         for page in site_dir.rglob("*.html")
-        if page.name == "index.html" or page.parent == site_dir and page.name != "404.html"
+        if (page.name == "index.html" or page.parent == site_dir and page.name != "404.html")
+        and REDIRECT_MARK not in page.read_text(encoding="utf-8")[:600]
     )
 
 
@@ -152,7 +158,7 @@ def source_of(page: Path, site_dir: Path) -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def html_code_blocks(page: Path) -> tuple[HtmlBlock, ...]:
     """The highlighted code blocks of a page, in order, as the reader sees
     them. Kept once read: several tests ask, and the site does not change

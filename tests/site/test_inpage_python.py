@@ -183,7 +183,7 @@ REVEAL = """step => {
 # call for a whole page: the outcomes are the page's own; only the
 # round trips to the browser, a few tenths of a second a block, are saved.
 RUN_IN_TURN = """async ([steps, timeout]) => {
-  const reveal = %s;
+  const reveal = REVEAL;
   const outcomes = [];
   for (const step of steps) {
     reveal(step);
@@ -204,7 +204,7 @@ RUN_IN_TURN = """async ([steps, timeout]) => {
     });
   }
   return outcomes;
-}""" % REVEAL
+}""".replace("REVEAL;", REVEAL + ";", 1)
 
 
 def reveal(page, step: int) -> None:  # type: ignore[no-untyped-def]
@@ -285,8 +285,8 @@ def test_buttons_go_on_the_right_blocks(site_dir: Path) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("page_name", PART_PAGES)
 def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-def]
-    page_name: str, site_dir: Path, site_url: str, offline_page, reader_python: Path, tmp_path: Path,
-    record_property,
+    page_name: str, site_dir: Path, site_url: str, offline_page, reader_python: Path,
+    tmp_path: Path, record_property,
 ) -> None:
     html = built_html(site_dir, page_name)
     steps, marked = program_of(html)
@@ -424,6 +424,7 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
         viewport={"width": 390, "height": 844},
     )
     assert page.evaluate(SCHEME) == "slate"
+    reveal(page, step)  # the page's first block drew figure 1: its code is folded under it
     toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
     for name in ("Run code block 1", "Edit code block 1"):
         assert toolbar.get_by_role("button", name=name).count() == 1

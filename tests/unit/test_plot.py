@@ -51,6 +51,21 @@ def test_svg_is_a_complete_accessible_document() -> None:
     assert "train" in (root.find(SVG + "desc").text or "")
 
 
+@pytest.mark.parametrize("make", [loss_figure, lambda: image_grid([[[0.0, 1.0], [1.0, 0.0]]] * 3,
+                                                                 labels=["a", "b", "c"])])
+def test_a_figure_stops_shrinking_before_its_text_is_under_9_px(make) -> None:  # type: ignore[no-untyped-def]
+    """On a phone the page is narrower than the figure: it shrinks only down
+    to a min-width at which its smallest text is still 9 px, then scrolls."""
+    root = parse(make().to_svg())
+    width = float(root.get("viewBox").split()[2])
+    style = dict(part.split(":") for part in root.get("style").split(";"))
+    smallest = min(float(t.get("font-size")) for t in root.iter()
+                   if t.get("font-size") is not None)
+    scale = float(style["min-width"].removesuffix("px")) / width
+    assert style["max-width"] == f"{width:g}px"
+    assert 9 <= smallest * scale < 10
+
+
 def test_title_and_axis_labels_are_drawn() -> None:
     drawn = texts(parse(loss_figure().to_svg()))
     for label in ("Loss", "step", "loss", "train", "test"):

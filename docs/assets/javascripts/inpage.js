@@ -254,6 +254,8 @@
       }
       const { first, chain } = chainOf(index);
       delete output.dataset.state;
+      // the last run's "Ran in … s" (or error) goes at once, not when this run ends
+      status.textContent = workerReady ? "Running…" : "Loading Python (the first run on a page takes a few seconds)…";
       state.stdout = "";
       state.stderr = "";
       stdout.replaceChildren();
@@ -268,7 +270,6 @@
       block.setAttribute("aria-busy", "true");
       let result;
       try {
-        if (!workerReady) status.textContent = "Loading Python (the first run on a page takes a few seconds)…";
         const outcome = await Promise.race([startWorker().then(() => "ready"), finished]);
         if (outcome === "ready") {
           status.textContent = "Running…";
