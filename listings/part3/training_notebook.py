@@ -203,7 +203,7 @@ code("""
 from chainrule import nn
 
 model = nn.MLP(64, [128, 10], rng=0)
-n_parameters = sum(p.size for p in model.parameters())
+n_parameters = sum(p.numel() for p in model.parameters())
 print(model)
 print(n_parameters, "parameters")
 assert n_parameters == (64 * 128 + 128) + (128 * 10 + 10)
@@ -358,8 +358,10 @@ fig
 """)
 
 md("""
-The training loss keeps falling, epoch after epoch: the network fits its
-training images better and better. The validation loss falls fast at first
+The training loss falls over the run as a whole, though not at every
+epoch: the network fits its training images better and better, and over
+the second half of the run its training loss more than halves (the next
+cell checks it). The validation loss falls fast at first
 and then nearly stops improving: from one epoch to the next it goes up about
 as often as it goes down, inside a band. The next cell counts the ups and
 measures the band over the second half of the run:

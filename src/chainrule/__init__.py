@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from chainrule.tensor import Tensor
 
 __all__ = [
-    "Dual", "Function", "Tensor", "Value", "cat", "conv", "functional", "nn", "no_grad", "optim",
-    "rand", "randn", "stack", "train", "where",
+    "Dual", "Function", "Tensor", "Value", "arange", "cat", "conv", "functional", "manual_seed",
+    "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "stack", "train", "tril",
+    "triu", "where", "zeros", "zeros_like",
 ]
 __version__ = "0.1.0"
 
@@ -34,6 +35,14 @@ _NUMPY_BACKED = {
     "randn": ("chainrule.tensor", "randn"),
     "rand": ("chainrule.tensor", "rand"),
     "no_grad": ("chainrule.tensor", "no_grad"),
+    "arange": ("chainrule.tensor", "arange"),
+    "manual_seed": ("chainrule.tensor", "manual_seed"),
+    "ones": ("chainrule.tensor", "ones"),
+    "ones_like": ("chainrule.tensor", "ones_like"),
+    "tril": ("chainrule.tensor", "tril"),
+    "triu": ("chainrule.tensor", "triu"),
+    "zeros": ("chainrule.tensor", "zeros"),
+    "zeros_like": ("chainrule.tensor", "zeros_like"),
     "conv": ("chainrule.conv", None),
     "functional": ("chainrule.functional", None),
     "nn": ("chainrule.nn", None),

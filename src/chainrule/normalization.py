@@ -167,7 +167,7 @@ def batch_norm(
         if r is not None and np.shape(r) != (channels,):
             raise ValueError(f"{op}: {name} of shape {np.shape(r)}, expected ({channels},)")
     if flag(training, "training", op):
-        count = x.size // channels
+        count = x.numel() // channels
         if count < 2:
             raise ValueError(
                 f"{op}: training needs more than one value per channel, got input {x.shape}"

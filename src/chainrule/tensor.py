@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Number
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -34,14 +34,24 @@ from chainrule.graph import backward_pass
 
 __all__ = [
     "Tensor",
+    "ValuesIndices",
+    "arange",
     "cat",
+    "default_rng",
     "is_grad_enabled",
+    "manual_seed",
     "no_grad",
+    "ones",
+    "ones_like",
     "rand",
     "randn",
     "stack",
+    "tril",
+    "triu",
     "unbroadcast",
     "where",
+    "zeros",
+    "zeros_like",
 ]
 
 Rule = Callable[[np.ndarray], np.ndarray]
@@ -128,7 +138,8 @@ class Tensor:
     and has no gradient.
 
     Comparisons (``x > 0``, ``x == y``) work elementwise, as in PyTorch, and
-    return a numpy boolean array: a mask, recorded in no graph.
+    return a boolean Tensor: a mask, recorded in no graph. ``.float()`` makes
+    it numbers (``(pred == y).float().mean()``), ``.sum()`` counts it.
 
     ``.grad`` is None until a backward pass reaches the tensor, then a numpy
     array of the data's shape and dtype, owned by this tensor alone.
@@ -151,6 +162,11 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if not isinstance(requires_grad, bool):
             raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
+        if requires_grad and _holds_integers(data):
+            raise TypeError(
+                f"Tensor({_short(data)}, requires_grad=True): only floating-point tensors "
+                "can require grad, as in PyTorch; write the numbers as floats (1.0, not 1)"
+            )
         self.data: np.ndarray = _as_array(data)
         if requires_grad and self.data.dtype.kind == "b":
             raise ValueError(
@@ -174,8 +190,19 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, as PyTorch's ``size()``; ``size(d)`` is the length of
+        dimension `d`. (numpy's ``.size``, the element count, is `numel`.)"""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_axis(dim, self.data.ndim, "size", "dim")]
+
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's name for ``.ndim``)."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """The number of elements (numpy's ``.size``)."""
         return self.data.size
 
     @property
@@ -183,7 +210,26 @@ class Tensor:
         return self.data.dtype
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor: it has no first dimension; use .item()")
         return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The slices along the first dimension, as in PyTorch."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor: it has no first dimension; use .item()")
+        return (self[i] for i in range(len(self.data)))
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """numpy's view of the data, for ``np.asarray(mask)``; refused while
+        the tensor requires grad (numpy would drop the graph), as in PyTorch."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy cannot use a tensor that requires grad (the graph would be lost); "
+                "use t.detach() or t.data"
+            )
+        return np.array(self.data, dtype=dtype, copy=True) if copy else (
+            np.asarray(self.data, dtype=dtype))
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
@@ -219,17 +265,17 @@ class Tensor:
 
     # ----------------------------------------------------------- comparisons
     # Elementwise, broadcasting, and outside the graph (a comparison has no
-    # useful derivative): each returns a numpy boolean array, a ready mask.
-    def __lt__(self, other: Any) -> np.ndarray:
+    # useful derivative): each returns a boolean Tensor, a ready mask.
+    def __lt__(self, other: Any) -> Tensor:
         return _compare(np.less, self, other, "<")
 
-    def __le__(self, other: Any) -> np.ndarray:
+    def __le__(self, other: Any) -> Tensor:
         return _compare(np.less_equal, self, other, "<=")
 
-    def __gt__(self, other: Any) -> np.ndarray:
+    def __gt__(self, other: Any) -> Tensor:
         return _compare(np.greater, self, other, ">")
 
-    def __ge__(self, other: Any) -> np.ndarray:
+    def __ge__(self, other: Any) -> Tensor:
         return _compare(np.greater_equal, self, other, ">=")
 
     def __eq__(self, other: object) -> Any:  # type: ignore[override]
@@ -247,6 +293,56 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         return self.data
+
+    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Whether any element is nonzero (True), as a boolean Tensor."""
+        return _constant(np.asarray(self.data.any(axis=_reduction_axes(dim, self.ndim, "any"),
+                                                  keepdims=keepdim)))
+
+    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is nonzero (True), as a boolean Tensor."""
+        return _constant(np.asarray(self.data.all(axis=_reduction_axes(dim, self.ndim, "all"),
+                                                  keepdims=keepdim)))
+
+    # ----------------------------------------------------------- dtypes
+    def to(self, dtype: Any) -> Tensor:
+        """The tensor in another dtype (a numpy dtype or its name, e.g. "float32").
+
+        Between float dtypes it is an operation like any other (the gradient
+        is cast back); to integers or booleans the result is a constant.
+        """
+        try:
+            target = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(
+                f"to({dtype!r}): expected a dtype such as np.float32 or 'float64' "
+                "(chainrule runs on the CPU only, so there is no device to move to)"
+            ) from None
+        if target.kind not in "fiub":
+            raise TypeError(f"to({dtype!r}): a Tensor holds floats, integers or booleans")
+        if target == self.data.dtype:
+            return self
+        if target.kind == "f" and self.data.dtype.kind == "f":
+            source = self.data.dtype
+            data = self.data.astype(target)
+            return _result(data, "to", (self, lambda g: g.astype(source)))
+        return _constant(self.data.astype(target))
+
+    def float(self) -> Tensor:
+        """As float32, PyTorch's ``float`` (not Python's float, which is float64)."""
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        """As float64."""
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        """As int64 (fractions cut toward 0), for class indices: a constant."""
+        return self.to(np.int64)
+
+    def bool(self) -> Tensor:
+        """As a boolean mask: True where nonzero."""
+        return self.to(np.bool_)
 
     def detach(self) -> Tensor:
         """A constant with the same data (not a copy), cut off from the graph.
@@ -524,6 +620,8 @@ class Tensor:
         or PyTorch's (`dim`, `keepdim`), so code written for either runs.
         """
         axis, keepdims = _reduce_args("sum", self, axis, keepdims, dim, keepdim)
+        if self.data.dtype.kind == "b":  # a mask: count the True entries
+            return _constant(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)))
         shape = self.data.shape
         data = self.data.sum(axis=axis, keepdims=keepdims)
         return _result(data, "sum", (self, lambda g: _spread(g, shape, axis, keepdims)))
@@ -545,13 +643,13 @@ class Tensor:
     # --8<-- [end:mean]
 
     # --8<-- [start:max]
-    def max(
+    def amax(
         self, axis: Dims = None, keepdims: bool | None = None, *,
         dim: Dims = None, keepdim: bool | None = None,
     ) -> Tensor:
-        """Largest element over `axis`. The gradient goes to the maxima; ties
-        share it equally (as ``torch.amax`` does)."""
-        axis, keepdims = _reduce_args("max", self, axis, keepdims, dim, keepdim)
+        """Largest element over `axis` (all axes by default). The gradient goes
+        to the maxima; ties share it equally (as ``torch.amax`` does)."""
+        axis, keepdims = _reduce_args("amax", self, axis, keepdims, dim, keepdim)
         a = self.data
         data = a.max(axis=axis, keepdims=keepdims)
 
@@ -562,16 +660,38 @@ class Tensor:
             return share * _spread(g, a.shape, axis, keepdims)
 
         return _result(data, "max", (self, rule))
+
+    def max(
+        self, axis: int | None = None, keepdims: bool | None = None, *,
+        dim: int | None = None, keepdim: bool | None = None,
+    ) -> Any:
+        """Without a dim, the largest element, as `amax`. With one, as in
+        PyTorch, the largest along it and where it lies: a named tuple
+        ``(values, indices)``, whose gradient goes to that one index."""
+        if axis is None and dim is None:
+            return self.amax(keepdims=keepdims, keepdim=keepdim)
+        axis, keepdims = _reduce_args("max", self, axis, keepdims, dim, keepdim)
+        return _along(self, axis, keepdims, np.argmax, "max")
     # --8<-- [end:max]
 
-    def min(
+    def amin(
         self, axis: Dims = None, keepdims: bool | None = None, *,
         dim: Dims = None, keepdim: bool | None = None,
     ) -> Tensor:
-        """Smallest element over `axis`: min(x) = -max(-x), so ties share the
-        gradient as in `max`."""
+        """Smallest element over `axis`: amin(x) = -amax(-x), so ties share the
+        gradient as in `amax`."""
+        axis, keepdims = _reduce_args("amin", self, axis, keepdims, dim, keepdim)
+        return -(-self).amax(axis=axis, keepdims=keepdims)
+
+    def min(
+        self, axis: int | None = None, keepdims: bool | None = None, *,
+        dim: int | None = None, keepdim: bool | None = None,
+    ) -> Any:
+        """The smallest element, or with a dim ``(values, indices)``, as `max`."""
+        if axis is None and dim is None:
+            return self.amin(keepdims=keepdims, keepdim=keepdim)
         axis, keepdims = _reduce_args("min", self, axis, keepdims, dim, keepdim)
-        return -(-self).max(axis=axis, keepdims=keepdims)
+        return _along(self, axis, keepdims, np.argmin, "min")
 
     def argmax(
         self, axis: int | None = None, keepdims: bool | None = None, *,
@@ -634,9 +754,25 @@ class Tensor:
         self, axis: Dims = None, keepdims: bool | None = None, correction: int = 1, *,
         dim: Dims = None, keepdim: bool | None = None,
     ) -> Tensor:
-        """Standard deviation: the square root of `var` (same arguments)."""
+        """Standard deviation: the square root of `var` (same arguments).
+
+        Its own op rather than ``var().sqrt()``: where every element is the
+        same, sqrt's slope is infinite and var's is 0, and the product would be
+        nan. The gradient there is 0, as in PyTorch, so normalising a constant
+        row does not poison the whole model.
+        """
         axis, keepdims = _reduce_args("std", self, axis, keepdims, dim, keepdim)
-        return self.var(axis=axis, keepdims=keepdims, correction=correction).sqrt()
+        a = self.data
+        data = np.sqrt(a.var(axis=axis, keepdims=keepdims, ddof=correction))
+        count = a.size // max(np.size(data), 1) if a.size else 1
+
+        def rule(g: np.ndarray) -> np.ndarray:
+            centred = a - a.mean(axis=axis, keepdims=True)
+            spread = _spread(np.where(data == 0, 0.0, g / np.where(data == 0, 1.0, data)),
+                             a.shape, axis, keepdims)
+            return centred / (count - correction) * spread
+
+        return _result(data, "std", (self, rule))
 
     # ----------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
@@ -708,6 +844,53 @@ class Tensor:
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where `condition` holds, else `other`: ``where(condition, self, other)``."""
         return where(condition, self, other)
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """`value` where the boolean `mask` is True, the tensor elsewhere (the
+        mask broadcasts to the tensor's shape). Filled places get no gradient.
+
+        Attention uses it to hide the future: ``scores.masked_fill(~causal, -inf)``.
+        """
+        keep = ~_mask_array(mask, "masked_fill")
+        if isinstance(value, bool) or not isinstance(value, Number):
+            if not (isinstance(value, Tensor) and value.ndim == 0 and not value.requires_grad):
+                raise TypeError(f"masked_fill: value must be a number, got {_short(value)}")
+            value = value.item()
+        try:
+            data = np.where(keep, self.data, np.asarray(value, self.data.dtype))
+        except ValueError:
+            data = None
+        if data is None or data.shape != self.data.shape:
+            raise ValueError(
+                f"masked_fill: a mask of shape {keep.shape} does not broadcast to the "
+                f"tensor's shape {self.data.shape}"
+            )
+        return _result(data, "masked_fill", (self, lambda g: g * keep))
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of each matrix (the last two dimensions): entries
+        above the `diagonal`-th diagonal become 0, and so does their gradient."""
+        return _triangle(self, diagonal, np.tril, "tril")
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of each matrix: entries below the diagonal become 0."""
+        return _triangle(self, diagonal, np.triu, "triu")
+
+    def softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """`chainrule.functional.softmax` along `dim`, which PyTorch requires too."""
+        from chainrule import functional
+
+        return functional.softmax(self, _one_dim(axis, dim, self.ndim, "softmax"))
+
+    def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """`chainrule.functional.log_softmax` along `dim`."""
+        from chainrule import functional
+
+        return functional.log_softmax(self, _one_dim(axis, dim, self.ndim, "log_softmax"))
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (the gradient passes through)."""
+        return _result(self.data.copy(), "clone", (self, _identity))
 
     # ----------------------------------------------------------- shape
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
@@ -785,6 +968,40 @@ class Tensor:
                 "or permute(...) for another order"
             )
         return self._permuted(tuple(reversed(range(self.data.ndim))), "transpose")
+
+    def view(self, *shape: int | Sequence[int]) -> Tensor:
+        """`reshape` that promises not to copy, as PyTorch's ``view``: a tensor
+        whose elements are not laid out in order (after `transpose`, say) is
+        refused, where `reshape` would copy."""
+        out = self.reshape(*shape)
+        if out.data.size and not np.shares_memory(out.data, self.data):
+            raise RuntimeError(
+                f"view{tuple(out.shape)}: the elements of this {self.data.shape} tensor are "
+                "not laid out in order (after a transpose or a strided slice, say), so a view "
+                "would need a copy; use reshape(...), as PyTorch advises too"
+            )
+        out._op = "view"
+        return out
+
+    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
+        """The tensor repeated along its dimensions of length 1 (and new leading
+        ones) without copying, as PyTorch's ``expand``; -1 keeps a length.
+        The gradient is summed back, as for broadcasting."""
+        sizes = _integers(sizes, "expand", "sizes")
+        old = self.data.shape
+        lead = len(sizes) - len(old)
+        wanted = tuple(
+            n if n != -1 or i < lead else old[i - lead] for i, n in enumerate(sizes)
+        )
+        if lead < 0 or any(n < 0 for n in wanted) or any(
+            old[i] not in (1, wanted[lead + i]) for i in range(len(old))
+        ):
+            raise ValueError(
+                f"expand: a tensor of shape {old} cannot be expanded to {sizes}: only "
+                "dimensions of length 1 stretch, and new ones go in front"
+            )
+        data = np.broadcast_to(self.data, wanted)  # a read-only view
+        return _result(data, "expand", (self, lambda g: unbroadcast(g, old)))
 
     def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
         """Drop axes of length 1 (all of them, or those in `axis`)."""
@@ -872,12 +1089,16 @@ def _result(data: np.ndarray, op: str, *edges: tuple[Tensor, Rule]) -> Tensor:
 
 
 # Operations that only move elements around: a boolean mask may go through them.
-_SHAPE_OPS = frozenset({"reshape", "transpose", "permute", "index", "cat", "stack"})
+_SHAPE_OPS = frozenset(
+    {"reshape", "view", "expand", "transpose", "permute", "index", "cat", "stack"}
+)
 
 # Operations whose rules read no input's values, and those whose rules do
 # not read their own result: changing those in place after the forward pass
 # leaves the gradient right, so backward lets it pass, as PyTorch does.
-_READS_NO_INPUT = _SHAPE_OPS | {"+", "-", "neg", "sum", "mean", "where"}
+_READS_NO_INPUT = _SHAPE_OPS | {
+    "+", "-", "neg", "sum", "mean", "where", "masked_fill", "tril", "triu", "clone",
+}
 _READS_NO_RESULT = _READS_NO_INPUT | {
     "*", "@", "log", "relu", "abs", "clamp", "var", "maximum", "minimum",
 }
@@ -936,8 +1157,9 @@ def _refuse_masks(edges: tuple[tuple[Tensor, Rule], ...], op: str) -> None:
     for tensor, _ in edges:
         if tensor.data.dtype.kind == "b":
             raise TypeError(
-                f"{op!r} on a boolean Tensor: a boolean Tensor is a mask, for indexing "
-                "and where(); make numbers first, e.g. Tensor(mask.numpy().astype(float))"
+                f"{op!r} on a boolean Tensor: a boolean Tensor is a mask, for indexing, "
+                "where() and counting with sum(); make numbers first with .float(), "
+                "e.g. (pred == y).float().mean()"
             )
 
 
@@ -947,21 +1169,23 @@ def _identity(g: np.ndarray) -> np.ndarray:
 
 def _lift(value: Any, like: Tensor) -> Tensor:
     """`value` as a Tensor. A Python number takes `like`'s dtype, so that
-    ``x32 * 2.0`` stays float32; anything else follows `Tensor()`'s rules."""
+    ``x32 * 2.0`` stays float32, and a mask beside numbers counts as 1 and 0,
+    as in PyTorch; anything else follows `Tensor()`'s rules."""
     if isinstance(value, Tensor):
+        if value.data.dtype.kind == "b" and like.data.dtype.kind == "f":
+            return _constant(value.data.astype(like.data.dtype))
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        dtype = like.data.dtype if like.data.dtype.kind == "f" else np.float64
-        constant = Tensor.__new__(Tensor)
-        constant.data = np.asarray(value, dtype=dtype)
-        constant.grad = None
-        constant.requires_grad = False
-        constant._parents = ()
-        constant._edges = ()
-        constant._op = ""
-        constant._counter = [0]
-        constant._saved = ()
-        return constant
+        kind = like.data.dtype.kind
+        same = kind == "f" or (kind in "iu" and isinstance(value, int))
+        dtype = like.data.dtype if same else np.float64
+        try:
+            return _constant(np.asarray(value, dtype=dtype))
+        except OverflowError:
+            raise OverflowError(
+                f"operand {_short(value)} is too large for a {dtype} tensor "
+                f"(the largest is about {np.finfo(np.float64).max:.1e})"
+            ) from None
     try:
         lifted = Tensor(value)
     except TypeError:
@@ -979,10 +1203,66 @@ def _comparable(value: object) -> bool:
     return isinstance(value, (Tensor, Number, np.ndarray, np.generic, list, tuple))
 
 
-def _compare(ufunc: np.ufunc, a: Tensor, other: Any, op: str) -> np.ndarray:
-    """An elementwise comparison as a numpy boolean array: no node, no graph."""
+def _compare(ufunc: np.ufunc, a: Tensor, other: Any, op: str) -> Tensor:
+    """An elementwise comparison as a boolean Tensor: no node, no graph."""
     b = other if isinstance(other, Tensor) else _lift(other, a)
-    return np.asarray(_broadcasting(ufunc, a, b, op))
+    return _constant(np.asarray(_broadcasting(ufunc, a, b, op)))
+
+
+def _constant(data: np.ndarray) -> Tensor:
+    """A tensor in no graph holding `data` as it is, in any dtype (a mask, indices)."""
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    out.requires_grad = False
+    out._parents = out._edges = out._saved = ()
+    out._op = ""
+    out._counter = [0]
+    return out
+
+
+def _holds_integers(data: Any) -> bool:
+    """Whether `data` is integers (a Python int, a list of them, an integer array)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, bool):
+        return False
+    if isinstance(data, int):
+        return True
+    try:
+        return np.asarray(data).dtype.kind in "iu"
+    except ValueError:  # ragged: `_as_array` says so
+        return False
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max(dim=...)`` and ``min(dim=...)`` return, as in PyTorch."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _along(x: Tensor, axis: Dims, keepdims: bool, arg: Any, op: str) -> ValuesIndices:
+    """The largest (``np.argmax``) or smallest (``np.argmin``) entry along one
+    axis and its index; the gradient goes to that index alone (the first, on a
+    tie), as PyTorch's ``max(dim)`` does."""
+    if not isinstance(axis, int):
+        raise TypeError(
+            f"{op}: dim must be one integer, got {axis!r}; for several dims use a{op}(dim=...)"
+        )
+    a = x.data
+    index = arg(a, axis=axis, keepdims=True)
+    values = np.take_along_axis(a, index, axis=axis)
+
+    def rule(g: np.ndarray) -> np.ndarray:
+        grad = np.zeros(a.shape, dtype=np.result_type(a, g))
+        np.put_along_axis(grad, index, g if keepdims else np.expand_dims(g, axis), axis=axis)
+        return grad
+
+    indices = index.astype(np.int64)
+    if not keepdims:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    return ValuesIndices(_result(values, op, (x, rule)), _constant(indices))
 
 
 def _broadcasting(ufunc: np.ufunc, a: Tensor, b: Tensor, op: str) -> np.ndarray:
@@ -1145,8 +1425,9 @@ def _spread(
 def _plain_index(index: Any) -> Any:
     """An index numpy can use: Tensors become their arrays; a float array of
     whole numbers becomes integers; anything fractional is a TypeError."""
-    if isinstance(index, tuple):
-        return tuple(_plain_index(part) for part in index)
+    if isinstance(index, tuple):  # one part per axis; a tuple inside is a list of positions
+        return tuple(_plain_index(list(part) if isinstance(part, tuple) else part)
+                     for part in index)
     if isinstance(index, (float, np.floating)):
         raise TypeError(f"index {index!r} is a float ({type(index).__name__}); use an int")
     if isinstance(index, Tensor):
@@ -1202,10 +1483,13 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     return _result(data, "where", (x, lambda g: g * mask), (y, lambda g: g * ~mask))
 
 
-def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors end to end along an existing `axis`; each gets its slice
-    of the gradient back."""
+def cat(
+    tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None
+) -> Tensor:
+    """Join tensors end to end along an existing `axis` (`dim`, PyTorch's name;
+    0 by default); each gets its slice of the gradient back."""
     parts = _tensor_list(tensors, "cat")
+    axis = _join_axis(axis, dim, parts[0].ndim, "cat")
     try:
         data = np.concatenate([t.data for t in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError):
@@ -1220,9 +1504,12 @@ def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return _result(data, "cat", *edges)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Stack same-shaped tensors along a new `axis`; each gets its slice back."""
+def stack(
+    tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None
+) -> Tensor:
+    """Stack same-shaped tensors along a new `axis` (or `dim`); each gets its slice back."""
     parts = _tensor_list(tensors, "stack")
+    axis = _join_axis(axis, dim, parts[0].ndim + 1, "stack")
     try:
         data = np.stack([t.data for t in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError):
@@ -1233,12 +1520,89 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return _result(data, "stack", *edges)
 
 
+def _join_axis(axis: Any, dim: Any, ndim: int, op: str) -> int:
+    """The axis of `cat` or `stack`, from `axis` or `dim` (not both), checked."""
+    if axis is not None and dim is not None:
+        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one of them")
+    axis = 0 if axis is None and dim is None else dim if axis is None else axis
+    if not _is_integer(axis):
+        raise TypeError(
+            f"{op}: dim (axis) must be an integer, got {axis!r} ({type(axis).__name__})"
+        )
+    if not -max(ndim, 1) <= operator.index(axis) < max(ndim, 1):
+        raise ValueError(f"{op}: dim {axis} is out of range for tensors with {ndim} axes")
+    return operator.index(axis) % max(ndim, 1)
+
+
+def _one_dim(axis: Any, dim: Any, ndim: int, op: str) -> int:
+    """The single dimension of `softmax`-like ops, from `dim` or `axis`; required."""
+    if axis is not None and dim is not None:
+        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one of them")
+    chosen = dim if axis is None else axis
+    if chosen is None:
+        raise TypeError(f"{op} needs dim= (the dimension to normalise over), as in PyTorch")
+    if not _is_integer(chosen):
+        raise TypeError(f"{op}: dim must be one integer, got {chosen!r}")
+    return _axis(chosen, ndim, op, "dim")
+
+
+def _mask_array(mask: Any, op: str) -> np.ndarray:
+    """A boolean mask (a boolean Tensor or array) as a numpy array."""
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.dtype.kind != "b":
+        raise TypeError(f"{op}: mask must be boolean (e.g. x > 0), got dtype {array.dtype}")
+    return array
+
+
+def _triangle(x: Tensor, diagonal: int, keep: Any, op: str) -> Tensor:
+    """`tril` or `triu`: `keep` (``np.tril`` or ``np.triu``) applied to each
+    matrix, and to the gradient, which flows only through the kept entries."""
+    if x.data.ndim < 2:
+        raise ValueError(f"{op} needs a matrix or a batch of them, got shape {x.data.shape}")
+    if not _is_integer(diagonal):
+        raise TypeError(f"{op}: diagonal must be an integer, got {diagonal!r}")
+    k = operator.index(diagonal)
+    return _result(keep(x.data, k), op, (x, lambda g: keep(g, k)))
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of each matrix of `x` (``torch.tril``)."""
+    return _tensor_list([x], "tril")[0].tril(diagonal)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of each matrix of `x` (``torch.triu``)."""
+    return _tensor_list([x], "triu")[0].triu(diagonal)
+
+
 def _tensor_list(tensors: Any, op: str) -> list[Tensor]:
     if isinstance(tensors, (Tensor, np.ndarray)) or not isinstance(tensors, Sequence):
         raise TypeError(f"{op} needs a list or tuple of tensors, got {type(tensors).__name__}")
     if not tensors:
         raise ValueError(f"{op} needs at least one tensor, got an empty list")
     return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+
+
+# --8<-- [start:random]
+_default_generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed chainrule's default random generator, as ``torch.manual_seed`` does:
+    afterwards `randn`, `rand` and every draw the library makes without an
+    explicit `rng` repeat exactly."""
+    global _default_generator
+    if not _is_integer(seed):
+        raise TypeError(f"manual_seed: seed must be an integer, got {seed!r}")
+    _default_generator = np.random.default_rng(operator.index(seed))
+    return _default_generator
+
+
+def default_rng(rng: np.random.Generator | int | None = None) -> np.random.Generator:
+    """numpy's ``default_rng(rng)``, except that None means chainrule's default
+    generator (the one `manual_seed` seeds), not fresh entropy."""
+    return _default_generator if rng is None else np.random.default_rng(rng)
+# --8<-- [end:random]
 
 
 def randn(
@@ -1248,10 +1612,11 @@ def randn(
     """Draws from the standard normal N(0, 1) in the given shape.
 
     `rng` is a ``numpy.random.Generator`` or a seed: the same seed gives the
-    same numbers (``torch.manual_seed`` plays this part in PyTorch).
+    same numbers. Without it the draw comes from the default generator, which
+    `manual_seed` seeds (as ``torch.manual_seed`` does in PyTorch).
     """
     shape = _integers(shape, "randn", "shape")
-    data = np.random.default_rng(rng).standard_normal(shape).astype(dtype, copy=False)
+    data = default_rng(rng).standard_normal(shape).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -1261,7 +1626,67 @@ def rand(
 ) -> Tensor:
     """Draws from the uniform distribution on [0, 1), seeded like `randn`."""
     shape = _integers(shape, "rand", "shape")
-    data = np.random.default_rng(rng).random(shape).astype(dtype, copy=False)
+    data = default_rng(rng).random(shape).astype(dtype, copy=False)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def zeros(*shape: int, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    """A tensor of 0s (float64 by default: chainrule's default dtype, not PyTorch's float32)."""
+    return _filled(0.0, _integers(shape, "zeros", "shape"), dtype, requires_grad, "zeros")
+
+
+def ones(*shape: int, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    """A tensor of 1s."""
+    return _filled(1.0, _integers(shape, "ones", "shape"), dtype, requires_grad, "ones")
+
+
+def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """0s in the shape (and, by default, the dtype) of `x`."""
+    x = _tensor_list([x], "zeros_like")[0]
+    return _filled(0.0, x.shape, dtype or x.dtype, requires_grad, "zeros_like")
+
+
+def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """1s in the shape (and, by default, the dtype) of `x`."""
+    x = _tensor_list([x], "ones_like")[0]
+    return _filled(1.0, x.shape, dtype or x.dtype, requires_grad, "ones_like")
+
+
+def _filled(
+    value: float, shape: tuple[int, ...], dtype: Any, requires_grad: bool, op: str
+) -> Tensor:
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{op}: a shape cannot have negative lengths, got {shape}")
+    data = np.full(shape, value, dtype=np.dtype(dtype))
+    if data.dtype.kind != "f":
+        if requires_grad:
+            raise TypeError(f"{op}: only floating-point tensors can require grad")
+        return _constant(data)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def arange(
+    start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``start, start + step, ...`` up to `end` (excluded), or ``0 .. start - 1``.
+
+    As in PyTorch, whole-number arguments give an int64 tensor (indices);
+    any float gives float64 (PyTorch's float32 is its default dtype, float64
+    is ours).
+    """
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, Number)):
+            raise TypeError(f"arange: {name} must be a number, got {value!r}")
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
+    start, end = (0, start) if end is None else (start, end)
+    whole = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    data = np.arange(start, end, step, dtype=dtype or (np.int64 if whole else np.float64))
+    if data.dtype.kind != "f":
+        if requires_grad:
+            raise TypeError("arange: only floating-point tensors can require grad")
+        return _constant(data)
     return Tensor(data, requires_grad=requires_grad)
 
 

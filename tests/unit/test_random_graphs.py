@@ -89,6 +89,17 @@ UNARY = {
     "relu": lambda a: (a + 0.3).relu(),
     "square": lambda a: a**2,
     "scale": lambda a: a * -0.75 + 0.5,
+    # the PyTorch names of issue 19, each returning its input's shape
+    "softmax via transpose": lambda a: a.transpose(0, -1).softmax(dim=0).transpose(0, -1)
+    if a.ndim else a,
+    "permute": lambda a: a.permute(*reversed(range(a.ndim))).tanh().permute(
+        *reversed(range(a.ndim))) if a.ndim else a,
+    "masked_fill": lambda a: a.masked_fill(a > 1.0, 0.25),
+    "tril": lambda a: a.tril() if a.ndim >= 2 else a,
+    "triu": lambda a: a.triu(-1) if a.ndim >= 2 else a,
+    "clone": lambda a: a.clone() * 0.5,
+    "expand": lambda a: a.expand(2, *a.shape).sum(0),
+    "mask as numbers": lambda a: a * (a > 0).double(),
 }
 BINARY = {
     "add": lambda a, b: a + b,
@@ -97,15 +108,17 @@ BINARY = {
     "div": lambda a, b: a / (b * b + 1.0),
     "maximum": lambda a, b: a.maximum(b),
 }
-REDUCE = ("sum", "mean", "max", "logsumexp")
+REDUCE = ("sum", "mean", "amax", "logsumexp", "max", "std")
 
 
 def reduce(a: Any, name: str, axis: int) -> Any:
-    """A reduction over one axis that keeps it (length 1), in either engine."""
-    if isinstance(a, Tensor):
-        return getattr(a, name)(axis=axis, keepdims=True)
-    torch_name = {"max": "amax"}.get(name, name)
-    return getattr(a, torch_name)(dim=axis, keepdim=True)
+    """A reduction over one axis that keeps it (length 1), in either engine
+    (PyTorch's keywords, which both take)."""
+    if name == "max":  # max(dim) gives (values, indices)
+        return a.max(dim=axis, keepdim=True).values
+    if name == "std":  # correction 0: an axis of length 1 has std 0, not nan
+        return a.std(dim=axis, keepdim=True, correction=0)
+    return getattr(a, name)(dim=axis, keepdim=True)
 
 
 def random_tensor_program(rng: random.Random) -> tuple[list[tuple[int, ...]], list[tuple]]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from chainrule import Tensor
-from chainrule.tensor import no_grad, unbroadcast
+from chainrule.tensor import cat, no_grad, stack, unbroadcast
 
 
 # ------------------------------------------------------------------ construction and dtype
@@ -60,7 +60,8 @@ def test_requires_grad_must_be_a_bool() -> None:
 
 def test_describing_properties_and_repr() -> None:
     t = Tensor(np.zeros((2, 3), dtype=np.float32), requires_grad=True)
-    assert (t.shape, t.ndim, t.size, t.dtype, len(t)) == ((2, 3), 2, 6, np.float32, 2)
+    assert (t.shape, t.ndim, t.numel(), t.dtype, len(t)) == ((2, 3), 2, 6, np.float32, 2)
+    assert (t.size(), t.size(-1), t.dim()) == ((2, 3), 3, 2)  # PyTorch's methods
     assert "requires_grad=True" in repr(t) and "float32" in repr(t)
     assert Tensor([[1.5]]).item() == 1.5
     with pytest.raises(ValueError, match=r"one-element tensor, got shape \(2, 3\)"):
@@ -281,7 +282,7 @@ def test_transpose_swaps_two_dims_as_in_pytorch() -> None:
 def test_reductions_take_pytorch_keywords_and_refuse_both_spellings() -> None:
     x = Tensor(np.arange(24.0).reshape(2, 3, 4))
     assert x.sum(dim=1, keepdim=True).shape == (2, 1, 4)
-    for name in ("sum", "mean", "max", "min", "var", "std", "logsumexp"):
+    for name in ("sum", "mean", "amax", "amin", "var", "std", "logsumexp"):
         assert getattr(x, name)(dim=-1).shape == (2, 3), name
         with pytest.raises(TypeError, match="both axis=0 and dim=0"):
             getattr(x, name)(axis=0, dim=0)
@@ -354,3 +355,103 @@ def test_float32_leaf_mixed_with_float64_gets_a_float32_gradient() -> None:
     x = Tensor(np.ones(3, np.float32), requires_grad=True)
     (x * Tensor(np.full(3, 2.0))).sum().backward()
     assert x.grad.dtype == np.float32  # was float64
+
+
+def test_std_of_a_constant_slice_has_a_zero_gradient() -> None:
+    x = Tensor([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]], requires_grad=True)
+    x.std(dim=1).sum().backward()
+    assert np.all(np.isfinite(x.grad)) and np.array_equal(x.grad[0], [0.0, 0.0, 0.0])  # was nan
+
+
+def test_a_tuple_fancy_index_adds_repeated_gradients() -> None:
+    x = Tensor(np.zeros((2, 2)), requires_grad=True)
+    x[(0, 0), (1, 1)].sum().backward()
+    assert x.grad[0, 1] == 2.0  # was 1
+
+
+def test_a_zero_dimensional_tensor_has_no_length_and_no_iteration() -> None:
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(Tensor(1.0))  # was []
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+        len(Tensor(1.0))
+    rows = list(Tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert len(rows) == 2 and np.array_equal(rows[1].data, [3.0, 4.0])
+
+
+def test_max_and_min_with_a_dim_give_values_and_indices() -> None:
+    x = Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 3.0]], requires_grad=True)
+    values, indices = x.max(dim=1)  # unpacked the two rows before
+    assert np.array_equal(values.data, [5.0, 7.0]) and indices.tolist() == [1, 0]
+    assert x.max(dim=1).values is not None and x.min(1).indices.tolist() == [0, 1]
+    values.sum().backward()
+    assert np.array_equal(x.grad, [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])  # the index's alone
+    assert x.max().item() == 7.0 and x.max().ndim == 0  # no dim: the largest element
+
+
+def test_comparisons_are_boolean_tensors_that_count_and_average() -> None:
+    pred, y = Tensor([0.0, 1.0, 2.0, 1.0]), Tensor([0.0, 1.0, 1.0, 1.0])
+    same = pred == y
+    assert isinstance(same, Tensor) and same.dtype == np.bool_ and not same.requires_grad
+    assert same.float().mean().item() == 0.75 and same.float().dtype == np.float32
+    assert same.sum().item() == 3 and (pred > 0).double().dtype == np.float64
+    assert pred.long().dtype == np.int64 and pred.to("float32").dtype == np.float32
+    assert (pred > 0).any().item() and not (pred > 0).all().item()
+    with pytest.raises(TypeError, match=r"\.float\(\)"):
+        same.mean()  # PyTorch refuses the mean of a mask too
+
+
+def test_integer_data_cannot_require_grad() -> None:
+    with pytest.raises(TypeError, match="only floating-point tensors can require grad"):
+        Tensor([1, 2], requires_grad=True)
+    with pytest.raises(TypeError, match="only floating-point"):
+        Tensor(np.arange(3), requires_grad=True)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: Tensor([1.0]) + 10**400, OverflowError, r"operand 1000.* is too large"),
+        (lambda: Tensor(np.ones((2, 2))).sum(axis=1.0), TypeError, r"sum: dim \(axis\)"),
+        (lambda: cat([Tensor([1.0]), Tensor([2.0])], axis=1.0), TypeError, r"cat: dim \(axis\)"),
+        (lambda: cat([Tensor([1.0])], dim=1), ValueError, "dim 1 is out of range"),
+        (lambda: stack([Tensor([1.0])], axis=0, dim=0), TypeError, "both axis=0 and dim=0"),
+        (lambda: Tensor([1.0]).to("cpu"), TypeError, "CPU only"),
+    ],
+)
+def test_vague_messages_name_the_argument_and_rule(call, error, match) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_manual_seed_repeats_the_default_draws() -> None:
+    from chainrule import manual_seed, rand, randn
+
+    manual_seed(7)
+    first = randn(2, 3).data, rand(4).data
+    manual_seed(7)
+    second = randn(2, 3).data, rand(4).data
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    assert not np.array_equal(randn(2, 3).data, first[0])  # the stream moves on
+
+
+def test_clone_copies_expand_shares_and_detach_shares_the_version() -> None:
+    x = Tensor([[1.0], [2.0]], requires_grad=True)
+    copy = x.clone()
+    assert not np.shares_memory(copy.data, x.data) and copy.requires_grad
+    wide = x.detach().expand(2, 3)
+    assert np.shares_memory(wide.data, x.data)
+    with pytest.raises(ValueError, match="read-only; clone"):
+        wide += 1.0
+    loss = (x * x).sum()
+    with no_grad():
+        x.detach().mul_(2.0)  # the same array and, as in PyTorch, the same version
+    with pytest.raises(RuntimeError, match="version 1, was 0"):
+        loss.backward()
+
+
+def test_view_refuses_where_pytorch_would_need_a_copy() -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    assert np.shares_memory(x.view(3, 2).data, x.data)
+    with pytest.raises(RuntimeError, match="use reshape"):
+        x.transpose(0, 1).view(6)
+    assert x.transpose(0, 1).reshape(6).shape == (6,)
