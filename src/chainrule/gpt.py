@@ -174,7 +174,7 @@ class GPT(Module):
 
     def num_params(self) -> int:
         """How many numbers the model learns."""
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     # --8<-- [start:generate]
     def generate(
