@@ -336,38 +336,40 @@ def _sweep(root: Value) -> None:
 
     Three changes, each measured on the performance page:
 
-    - every node gets its entry up front (``dict.fromkeys``, one call in C),
-      so the loop only ever adds to an entry that exists;
     - the chain rule, upstream times each local derivative, is written
       inline rather than called as ``node._backward`` (one call and one
       tuple fewer per node), with the two-parent case (``+``, ``*``, ...)
       unpacked by hand, as in `Value._backward`;
+    - a node's total is complete when the sweep reaches it (everything that
+      used it came earlier in the order), so it goes into ``.grad`` right
+      there and leaves the dictionary: the dictionary only ever holds the
+      nodes still waiting, a handful for a chain, and no second loop hands
+      the totals over;
     - leaves are skipped before any work is done for them.
 
-    As in `backward_pass`, this pass's totals are added into ``.grad`` only
-    at the end, once per node, so a second call exactly doubles every
-    gradient. (Multiplying floats cannot raise: overflow gives inf.)
+    As in `backward_pass`, ``.grad`` never serves as an upstream gradient,
+    so a second call exactly doubles every gradient. (Multiplying floats
+    cannot raise: overflow gives inf.)
     """
     order = topological_order(root)
     if _OWN_RULES and any(type(node) in _OWN_RULES for node in order):
         return backward_pass(root, 1.0)  # a node with its own rule: ask it
-    totals = dict.fromkeys(order, 0.0)  # this pass's gradient of each node
-    totals[root] = 1.0
+    waiting = {root: 1.0}  # this pass's gradient of each node reached but not yet swept
+    get = waiting.get
     for node in reversed(order):  # the root first, every node before its parents
+        upstream = waiting.pop(node)  # complete: all of the node's users came before it
+        node.grad += upstream
         parents = node._parents
         if not parents:  # a leaf: nothing further back
             continue
-        upstream = totals[node]
         if len(parents) == 2:
             a, b = parents
             da, db = node._local_grads
-            totals[a] += upstream * da
-            totals[b] += upstream * db
+            waiting[a] = get(a, 0.0) + upstream * da
+            waiting[b] = get(b, 0.0) + upstream * db
         else:
             for parent, local in zip(parents, node._local_grads, strict=True):
-                totals[parent] += upstream * local
-    for node, total in totals.items():
-        node.grad += total
+                waiting[parent] = get(parent, 0.0) + upstream * local
 # --8<-- [end:sweep]
 
 
