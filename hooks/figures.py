@@ -56,7 +56,7 @@ NEXT_THING = re.compile(r'<h[1-6]\b|<div class="language-|<svg\b[^>]*\brole="img
 BETWEEN_IN_A_RUN = re.compile(r"(?:\s|</?p>|<p><strong>[^<]{0,80}</strong></p>)*$")
 TITLE = re.compile(r"<title\b[^>]*>(?P<title>.*?)</title>", re.DOTALL)
 # What a block that draws a picture says: the others are never folded.
-DRAWS = re.compile(r"to_svg|to_mermaid|image_grid|mermaid|\bdraw\(")
+DRAWS = re.compile(r"to_svg|to_mermaid|image_grid|mermaid|\bdraw\(|<svg")
 # Mermaid draws a flowchart at its own width (not squeezed into the column)
 # and at 13 px, so that a graph of the book's size fits a desktop column.
 MERMAID_AT_OWN_SIZE = (
@@ -78,7 +78,10 @@ def _at_least_readable(svg: str) -> str:
     box = VIEWBOX.search(head)
     if "min-width" in head or not box:
         return svg
-    min_width = f"min-width:{float(box['width']) * 0.77:.0f}px"
+    width = float(box["width"])
+    min_width = f"min-width:{width * 0.77:.0f}px"
+    if "max-width" not in head:  # nor grow past its own size
+        min_width += f";max-width:{width:g}px"
     if 'style="' in head:
         return svg.replace('style="', f'style="{min_width};', 1)
     return svg.replace("<svg", f'<svg style="{min_width}"', 1)
@@ -98,6 +101,10 @@ def _draws(code_html: str) -> bool:
     return bool(DRAWS.search(re.sub(r"<[^>]+>", "", code_html)))
 
 
+def _number(number: int) -> str:
+    return f'<span class="cr-figure__number">Figure {number}.</span>'
+
+
 def _figure(number: int, picture: str, caption: str, code: str) -> str:
     titled = False
     if not caption and (title := TITLE.search(picture)) and title["title"].strip() not in NO_TITLE:
@@ -110,7 +117,7 @@ def _figure(number: int, picture: str, caption: str, code: str) -> str:
     figure = (
         f'<figure class="{classes}" id="figure-{number}">\n'
         f'<div class="cr-figure__drawing">{picture}</div>\n'
-        f'<figcaption><span class="cr-figure__number">Figure {number}.</span> {caption}'
+        f"<figcaption>{_number(number)} {caption}"
         "</figcaption>\n</figure>\n"
     )
     if code:
@@ -173,6 +180,12 @@ def captioned(html: str) -> str:
                 out += [html[at:match.start()],
                         match.group(0).replace(picture, _at_least_readable(picture))]
                 at = match.end()
+            # ...and numbered like the others
+            caption = html.find("<figcaption>", at, html.find("</figure>", at))
+            if caption != -1:
+                number += 1
+                out += [html[at:caption], f"<figcaption>{_number(number)} "]
+                at = caption + len("<figcaption>")
             continue
         before, end, code = html[at:first.start()], last.end(), ""
         found = CODE_BEFORE.search(before)

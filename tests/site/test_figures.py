@@ -77,8 +77,9 @@ def test_code_that_draws_nothing_is_not_folded() -> None:
 def test_a_figure_the_page_made_itself_is_left_alone() -> None:
     page = "<figure>\n" + plot("Bench") + "<figcaption>Mine.</figcaption>\n</figure>\n"
     html = captioned(page)
-    assert html.count("<figure") == 1 and "Figure 1." not in html
-    assert "min-width:493px" in html  # ...but it does not shrink its text on a phone
+    number = '<span class="cr-figure__number">Figure 1.</span>'
+    assert html.count("<figure") == 1 and f"<figcaption>{number} Mine." in html
+    assert "min-width:493px;max-width:640px" in html  # ...nor shrink its text on a phone
 
 
 def test_a_moved_page_leaves_a_redirect_the_tests_recognise() -> None:

@@ -445,6 +445,9 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
     text = output.inner_text()
     assert "Traceback (most recent call last)" in text and 'line 2' in text
     assert "ValueError: bad x: 1" in text
+    error_red, status_red = (output.locator(selector).evaluate("e => getComputedStyle(e).color")
+                             for selector in (".inpage-stderr", ".inpage-status"))
+    assert error_red == status_red == "rgb(255, 138, 128)"  # the dark scheme's error colour
 
     # A runaway loop: the page stays responsive, Stop ends it.
     page.keyboard.press("Control+a")
@@ -452,6 +455,9 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
     toolbar.get_by_role("button", name="Run code block 1").click()
     stop = toolbar.get_by_role("button", name="Stop code block 1")
     stop.wait_for(state="visible")
+    # the last run's error is gone while this one runs, and an error is drawn as one
+    assert output.locator(".inpage-status").inner_text() == "Running…"
+    assert "ValueError" not in output.inner_text()
     page.wait_for_timeout(500)
     assert page.evaluate("1 + 1") == 2  # the main thread still answers
     assert output.get_attribute("data-state") is None
