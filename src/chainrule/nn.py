@@ -677,7 +677,9 @@ class BatchNorm1d(Module):
 
     Input (N, C) or (N, C, L). In training the batch's statistics normalise
     and ``running_mean`` / ``running_var`` (numpy arrays, not parameters)
-    follow them with `momentum`, the variance unbiased as in PyTorch. After
+    follow them with `momentum`, the variance unbiased as in PyTorch;
+    ``momentum=None`` makes them the plain average over all batches so far
+    (PyTorch's cumulative average, counted in ``num_batches_tracked``). After
     ``eval()`` the running statistics normalise, so one sample's output no
     longer depends on the others in its batch. ``state_dict`` holds the
     parameters only (PyTorch's also holds the running statistics).
@@ -687,15 +689,17 @@ class BatchNorm1d(Module):
         self,
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
         dtype: Any = np.float64,
     ) -> None:
         self.num_features = positive_int(num_features, "num_features", "BatchNorm1d")
         batch_norm(Tensor(np.zeros((2, self.num_features))), None, None, training=True,
-                   momentum=momentum, eps=eps)  # checks eps and momentum
-        self.eps, self.momentum = float(eps), float(momentum)
+                   momentum=0.1 if momentum is None else momentum, eps=eps)  # checks them
+        self.eps = float(eps)
+        self.momentum = None if momentum is None else float(momentum)
+        self.num_batches_tracked = 0
         dtype = _float_dtype(dtype)
         affine = flag(affine, "affine", "BatchNorm1d")
         self.weight = Tensor(np.ones(num_features, dtype), requires_grad=True) if affine else None
@@ -706,11 +710,17 @@ class BatchNorm1d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         use_batch = self.training or self.running_mean is None
+        momentum = self.momentum
+        if self.training and self.running_mean is not None:
+            self.num_batches_tracked += 1
+            if momentum is None:  # the average of all batches: the n-th weighs 1/n
+                momentum = 1.0 / self.num_batches_tracked
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                          training=use_batch, momentum=self.momentum, eps=self.eps)
+                          training=use_batch, momentum=0.0 if momentum is None else momentum,
+                          eps=self.eps)
 
     def __repr__(self) -> str:
-        return f"BatchNorm1d({self.num_features}, eps={self.eps:g}, momentum={self.momentum:g})"
+        return f"BatchNorm1d({self.num_features}, eps={self.eps:g}, momentum={self.momentum})"
 
 
 # --8<-- [start:CausalSelfAttention]

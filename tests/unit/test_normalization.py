@@ -65,17 +65,19 @@ def test_layer_norm_bias_without_weight_gets_its_gradient() -> None:
 
 
 @pytest.mark.torch
-def test_batch_norm_running_statistics_and_eval_match_pytorch() -> None:
+@pytest.mark.parametrize("momentum", [0.2, None])
+def test_batch_norm_running_statistics_and_eval_match_pytorch(momentum) -> None:
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
-    ours = nn.BatchNorm1d(4, momentum=0.2)
-    theirs = torch.nn.BatchNorm1d(4, momentum=0.2, dtype=torch.float64)
+    ours = nn.BatchNorm1d(4, momentum=momentum)
+    theirs = torch.nn.BatchNorm1d(4, momentum=momentum, dtype=torch.float64)
     for _ in range(3):
         batch = rng.normal(2.0, 3.0, size=(7, 4))
         ours(Tensor(batch))
         theirs(torch.tensor(batch))
     np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-14)
     np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-14)
+    assert ours.num_batches_tracked == theirs.num_batches_tracked.item() == 3
     ours.eval()
     theirs.eval()
     sample = rng.normal(size=(2, 4, 3))
