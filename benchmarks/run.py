@@ -27,47 +27,11 @@ def measured_on(r: dict[str, Any]) -> str:
 
 
 def scalar_markdown(r: dict[str, Any]) -> str:
-    """The scalar engine against micrograd, as Markdown tables."""
-    step, chain, memory = r["step"], r["chain"], r["memory"]
-    lines = [
-        f"*{r['model']}, {step['graph_nodes']:,} graph nodes per step; Python {r['python']}, "
-        f"micrograd {r['micrograd']}; median of the runs; measured by `{r['command']}`"
-        f"{measured_on(r)}.*",
-        "",
-        "| one training step (forward, backward, update) | seconds | speed-up over micrograd |",
-        "| --- | ---: | ---: |",
-        f"| micrograd 0.1.0 | {step['micrograd_s']:.3f} | 1.0× |",
-        f"| micrograd, garbage collector switched off (not a fix) | "
-        f"{step['micrograd_without_gc_s']:.3f} | "
-        f"{step['micrograd_s'] / step['micrograd_without_gc_s']:.1f}× |",
-        f"| chainrule, the same step code | {step['chainrule_s']:.3f} | {step['speedup']:.1f}× |",
-        f"| chainrule, `scalar_nn.train_step` | {step['chainrule_train_step_s']:.3f} | "
-        f"{step['speedup_train_step']:.1f}× |",
-        "",
-        f"Share of micrograd's step spent in the cyclic garbage collector: "
-        f"**{step['micrograd_gc_share']:.0%}**. The collector's state after chainrule's steps "
-        f"was {'the same as before' if step['gc_left_as_found'] else 'CHANGED'}.",
-        "",
-        "| backward of the chain `y = y + 1.0` | micrograd | chainrule |",
-        "| --- | ---: | ---: |",
-        f"| deepest chain that works | {chain['micrograd_max_depth']:,} "
-        f"(recursion limit {chain['recursion_limit']:,}) | "
-        f"{chain['chainrule_max_depth_tried']:,} (the deepest tried) |",
-        f"| backward at depth {chain['common_depth']} | "
-        f"{chain['micrograd_backward_common_s'] * 1e3:.2f} ms | "
-        f"{chain['chainrule_backward_common_s'] * 1e3:.2f} ms |",
-    ]
-    for depth, seconds in chain["chainrule_backward_s"].items():
-        micrograd = "fails" if int(depth) > chain["micrograd_max_depth"] else "not timed"
-        lines.append(f"| backward at depth {int(depth):,} | {micrograd} | {seconds:.4f} s |")
-    lines += [
-        "",
-        "| memory of the step's forward graph | bytes per node |",
-        "| --- | ---: |",
-        f"| micrograd | {memory['micrograd_bytes_per_node']:.0f} |",
-        f"| chainrule | {memory['chainrule_bytes_per_node']:.0f} |",
-    ]
-    return "\n".join(lines) + "\n"
+    """The scalar engine against micrograd, as Markdown tables (bench_scalar.py renders them)."""
+    sys.path.insert(0, str(HERE))
+    import bench_scalar
+
+    return bench_scalar.markdown(r)
 
 
 def tensor_markdown(r: dict[str, Any]) -> str:
