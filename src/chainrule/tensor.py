@@ -220,17 +220,6 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor: it has no first dimension; use .item()")
         return (self[i] for i in range(len(self.data)))
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """numpy's view of the data, for ``np.asarray(mask)``; refused while
-        the tensor requires grad (numpy would drop the graph), as in PyTorch."""
-        if self.requires_grad:
-            raise RuntimeError(
-                "numpy cannot use a tensor that requires grad (the graph would be lost); "
-                "use t.detach() or t.data"
-            )
-        return np.array(self.data, dtype=dtype, copy=True) if copy else (
-            np.asarray(self.data, dtype=dtype))
-
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
         extra = ", requires_grad=True" if self.requires_grad else ""
