@@ -115,6 +115,11 @@ def _as_array(data: Any) -> np.ndarray:
         return array
     if kind in "iu":
         return array.astype(np.float64)
+    if isinstance(data, int):  # beyond int64: numpy gave up and kept a Python object
+        raise OverflowError(
+            f"Tensor({_short(data)}): the number is too large for float64 "
+            f"(the largest is about {np.finfo(np.float64).max:.1e})"
+        )
     raise TypeError(
         "Tensor needs numbers (a number, a list of numbers or a numeric array), "
         f"got {type(data).__name__} {_short(data)} (numpy dtype {array.dtype})"
@@ -171,7 +176,7 @@ class Tensor:
         if requires_grad and self.data.dtype.kind == "b":
             raise ValueError(
                 "a boolean Tensor (a mask) cannot require grad: it has no gradient; "
-                "make it numbers first, e.g. Tensor(mask.numpy().astype(float))"
+                "make it numbers first, e.g. Tensor(mask.double().data, requires_grad=True)"
             )
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
@@ -1147,8 +1152,9 @@ def _refuse_masks(edges: tuple[tuple[Tensor, Rule], ...], op: str) -> None:
         if tensor.data.dtype.kind == "b":
             raise TypeError(
                 f"{op!r} on a boolean Tensor: a boolean Tensor is a mask, for indexing, "
-                "where() and counting with sum(); make numbers first with .float(), "
-                "e.g. (pred == y).float().mean()"
+                "where() and counting with sum(), and chainrule does no arithmetic on it "
+                "(PyTorch reads True as 1 in some operations); make numbers first with "
+                ".float() or .double(), e.g. (pred == y).float().mean()"
             )
 
 
