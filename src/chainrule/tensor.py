@@ -284,6 +284,21 @@ class Tensor:
 
     __hash__ = object.__hash__  # a tensor is still usable as a dict key (by identity)
 
+    # Logic on masks, as in PyTorch: ``~causal``, ``(x > 0) & (x < 1)``.
+    def __invert__(self) -> Tensor:
+        return _constant(~_mask_array(self, "~"))
+
+    def __and__(self, other: Any) -> Tensor:
+        return _logic(np.logical_and, self, other, "&")
+
+    def __or__(self, other: Any) -> Tensor:
+        return _logic(np.logical_or, self, other, "|")
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _logic(np.logical_xor, self, other, "^")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         return self.data
@@ -1539,6 +1554,15 @@ def _one_dim(axis: Any, dim: Any, ndim: int, op: str) -> int:
     if not _is_integer(chosen):
         raise TypeError(f"{op}: dim must be one integer, got {chosen!r}")
     return _axis(chosen, ndim, op, "dim")
+
+
+def _logic(ufunc: np.ufunc, a: Tensor, other: Any, op: str) -> Tensor:
+    """``&``, ``|`` or ``^`` of two masks (broadcasting), as a mask."""
+    x, y = _mask_array(a, op), _mask_array(other, op)
+    try:
+        return _constant(ufunc(x, y))
+    except ValueError:
+        raise ValueError(f"shapes {x.shape} {op} {y.shape} do not broadcast together") from None
 
 
 def _mask_array(mask: Any, op: str) -> np.ndarray:

@@ -456,3 +456,21 @@ def test_view_refuses_where_pytorch_would_need_a_copy() -> None:
     with pytest.raises(RuntimeError, match="use reshape"):
         x.transpose(0, 1).view(6)
     assert x.transpose(0, 1).reshape(6).shape == (6,)
+
+
+def test_masks_combine_with_invert_and_or_as_in_pytorch() -> None:
+    x = Tensor([-1.0, 0.5, 2.0])
+    inside = (x > 0) & (x < 1)
+    assert inside.tolist() == [False, True, False] and (~inside).tolist() == [True, False, True]
+    assert ((x < 0) | (x > 1)).tolist() == [True, False, True]
+    assert ((x > 0) ^ np.array([True, True, False])).tolist() == [True, False, True]
+    with pytest.raises(TypeError, match="mask must be boolean"):
+        x.__invert__()
+
+
+def test_a_failed_in_place_change_leaves_the_tensor_and_its_version_alone() -> None:
+    c = Tensor([1.0, 2.0])
+    for bad in (np.ones((2, 2)), "a", np.ones(3)):
+        with pytest.raises((ValueError, TypeError)):
+            c += bad
+    assert np.array_equal(c.data, [1.0, 2.0]) and c._version == 0
