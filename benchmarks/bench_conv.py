@@ -94,7 +94,7 @@ class Torch:
         w1, b1, w2, b2, w3, b3 = self.params
         x = F.max_pool2d(F.relu(F.conv2d(x, w1, b1, padding=1)), 2)
         x = F.max_pool2d(F.relu(F.conv2d(x, w2, b2, padding=1)), 2)
-        return x.reshape(len(x), -1) @ w3 + b3  # chainrule's Linear: weight (in, out)
+        return F.linear(x.reshape(len(x), -1), w3, b3)  # both store Linear as (out, in)
 
     def epoch(self, seed: int) -> None:
         torch = self.torch

@@ -73,7 +73,8 @@ def digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def initial_weights(seed: int = 0) -> list[np.ndarray]:
-    """W1 (64, 128), b1, W2 (128, 10), b2, as chainrule's He initialisation draws them."""
+    """W1 (128, 64), b1, W2 (10, 128), b2, as chainrule's He initialisation draws them
+    (PyTorch's layout, (out, in))."""
     model = nn.MLP(64, [HIDDEN, CLASSES], rng=seed, dtype=np.float32)
     return [p.data.copy() for p in model.parameters()]
 
@@ -116,7 +117,9 @@ class NumpyFloor:
     name = "numpy floor"
 
     def __init__(self, weights: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
-        self.W1, self.b1, self.W2, self.b2 = (w.copy() for w in weights)
+        # kept as (in, out), so the epoch multiplies without a transpose
+        self.W1, self.W2 = weights[0].T.copy(), weights[2].T.copy()
+        self.b1, self.b2 = weights[1].copy(), weights[3].copy()
         self.X, self.y = X, y
 
     def epoch(self, batch_size: int, seed: int) -> float:
@@ -151,7 +154,7 @@ class NumpyFloor:
         return (np.maximum(X @ self.W1 + self.b1, 0) @ self.W2 + self.b2).argmax(axis=1)
 
     def weights(self) -> list[np.ndarray]:
-        return [self.W1, self.b1, self.W2, self.b2]
+        return [self.W1.T, self.b1, self.W2.T, self.b2]
 
 
 class Torch:
@@ -165,10 +168,10 @@ class Torch:
         self.model = torch.nn.Sequential(
             torch.nn.Linear(64, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, CLASSES)
         )
-        with torch.no_grad():  # torch stores the transposed weight
-            self.model[0].weight.copy_(torch.from_numpy(weights[0].T.copy()))
+        with torch.no_grad():  # the same layout as chainrule's: no transpose
+            self.model[0].weight.copy_(torch.from_numpy(weights[0]))
             self.model[0].bias.copy_(torch.from_numpy(weights[1]))
-            self.model[2].weight.copy_(torch.from_numpy(weights[2].T.copy()))
+            self.model[2].weight.copy_(torch.from_numpy(weights[2]))
             self.model[2].bias.copy_(torch.from_numpy(weights[3]))
         self.opt = torch.optim.SGD(self.model.parameters(), lr=LR)
         self.X, self.y = torch.from_numpy(X), torch.from_numpy(y)
@@ -192,7 +195,7 @@ class Torch:
 
     def weights(self) -> list[np.ndarray]:
         a, b = self.model[0], self.model[2]
-        return [t.detach().numpy() for t in (a.weight.T, a.bias, b.weight.T, b.bias)]
+        return [t.detach().numpy() for t in (a.weight, a.bias, b.weight, b.bias)]
 
 
 def contenders(X: np.ndarray, y: np.ndarray, with_torch: bool = True) -> list[Any]:

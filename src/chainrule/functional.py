@@ -8,7 +8,7 @@ each, they are numerically stable (the largest logit is subtracted before
 ``exp``, ``sum``, ``/``, ``log``, indexing, ``mean`` and negation makes
 seven), and their gradients are the
 short formulas of Part III: ``softmax * (g - sum(g * softmax))``,
-``p - y`` for cross-entropy, ``x.T @ g`` for a weight.
+``p - y`` for cross-entropy, ``g.T @ x`` for a weight.
 """
 
 from __future__ import annotations
@@ -240,21 +240,26 @@ def mse_loss(prediction: Tensor, target: Any) -> Tensor:
 
 # --8<-- [start:linear]
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """The affine layer x @ weight + bias as one operation, for x of shape (..., in).
+    """The affine layer x @ weight.T + bias as one operation, for x of shape (..., in).
 
-    With g the gradient of the output (n, out), the three rules are the
-    matrix form of backpropagation: dx = g @ W.T, dW = x.T @ g, db = sum of g
-    over the batch (the bias was broadcast over it). Extra leading axes, as
-    in a batch of sequences (B, T, in), are rows of the batch too: the
-    weight's rules see x and g flattened to (B*T, in) and (B*T, out).
+    The weight is laid out as in PyTorch, (out, in): row j holds the weights
+    of output unit j, one per input feature, so ``y[..., j]`` is row j dotted
+    with x. With g the gradient of the output (n, out), the three rules are
+    the matrix form of backpropagation: dx = g @ W, dW = g.T @ x (one row
+    per output unit, like W), db = sum of g over the batch (the bias was
+    broadcast over it). Extra leading axes, as in a batch of sequences
+    (B, T, in), are rows of the batch too: the weight's rules see x and g
+    flattened to (B*T, in) and (B*T, out).
     """
     x, weight = _tensor(x, "linear: x"), _tensor(weight, "linear: weight")
     bias = None if bias is None else _tensor(bias, "linear: bias")
-    a, b = x.data, weight.data
-    _check_linear_shapes(a.shape, b.shape, None if bias is None else bias.data.shape)
-    out = a @ b
-    rows, outs = a.reshape(-1, b.shape[0]), (-1, b.shape[1])  # (n, in) and (n, out)
-    edges = [(x, lambda g: g @ b.T), (weight, lambda g: rows.T @ g.reshape(outs))]
+    a, w = x.data, weight.data
+    _check_linear_shapes(a.shape, w.shape, None if bias is None else bias.data.shape)
+    # products of 2-D matrices: numpy multiplies a stack by a transposed matrix slowly
+    rows, outs = a.reshape(-1, w.shape[1]), (-1, w.shape[0])  # (n, in) and (n, out)
+    out = (rows @ w.T).reshape(*a.shape[:-1], w.shape[0])
+    edges = [(x, lambda g: (g.reshape(outs) @ w).reshape(a.shape)),
+             (weight, lambda g: g.reshape(outs).T @ rows)]
     if bias is not None:
         out += bias.data
         edges.append((bias, lambda g: g.reshape(outs).sum(axis=0)))
@@ -265,16 +270,18 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def _check_linear_shapes(
     x: tuple[int, ...], weight: tuple[int, ...], bias: tuple[int, ...] | None
 ) -> None:
-    """x (..., in), weight (in, out), bias (out,): anything else is refused by name."""
+    """x (..., in), weight (out, in) as PyTorch's, bias (out,): anything else
+    is refused by name."""
     if len(weight) != 2:
-        raise ValueError(f"linear: weight must be a matrix (in, out), got shape {weight}")
-    if len(x) == 0 or x[-1] != weight[0]:
+        raise ValueError(f"linear: weight must be a matrix (out, in), got shape {weight}")
+    if len(x) == 0 or x[-1] != weight[1]:
         raise ValueError(
-            f"linear: x of shape {x} does not fit weight {weight}: x's last axis must "
-            f"hold the {weight[0]} input features, as in (..., {weight[0]})"
+            f"linear: x of shape {x} does not fit weight {weight}: the weight is "
+            f"(out, in) as in PyTorch, so x's last axis must hold its {weight[1]} "
+            f"input features, as in (..., {weight[1]})"
         )
-    if bias is not None and bias != weight[1:]:
-        raise ValueError(f"linear: bias of shape {bias} for {weight[1]} outputs")
+    if bias is not None and bias != weight[:1]:
+        raise ValueError(f"linear: bias of shape {bias} for {weight[0]} outputs")
 
 
 def relu(x: Tensor) -> Tensor:

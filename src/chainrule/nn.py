@@ -1,10 +1,9 @@
 """Layers made of tensors: `Module`, `Linear`, activations, `Sequential`, `MLP`.
 
-The names follow PyTorch so that what the reader learns here transfers. One
-deliberate difference: `Linear` stores its weight as (in_features,
-out_features), so a layer computes ``x @ weight + bias`` exactly as the
-book's equations write it (PyTorch stores the transpose and computes
-``x @ weight.T + bias``).
+The names follow PyTorch so that what the reader learns here transfers, and
+so do the layouts: `Linear` stores its weight as PyTorch does, (out_features,
+in_features), one row per output unit, and computes ``x @ weight.T + bias``.
+A state dict copied from a PyTorch model needs no transposing.
 
 Weights are saved to and loaded from ``.npz`` files holding plain arrays.
 Loading refuses pickled objects: unpickling a file can run arbitrary code.
@@ -245,7 +244,9 @@ def _first_of_each(pairs: Iterable[tuple[str, Tensor]]) -> Iterator[tuple[str, T
 
 # --8<-- [start:Linear]
 class Linear(Module):
-    """A fully connected layer: ``x @ weight + bias``, weight (in, out).
+    """A fully connected layer: ``x @ weight.T + bias``, weight (out, in) as in PyTorch.
+
+    Row j of the weight holds output unit j's weights, one per input feature.
 
     ``init="he"`` draws weights from N(0, 2 / in_features), which keeps the
     signal's second moment steady through ReLU layers; ``init="xavier"`` draws
@@ -266,7 +267,7 @@ class Linear(Module):
         in_features = positive_int(in_features, "in_features", "Linear")
         out_features = positive_int(out_features, "out_features", "Linear")
         rng = np.random.default_rng(rng)
-        shape = (in_features, out_features)
+        shape = (out_features, in_features)  # PyTorch's layout: one row per output
         if init == "he":
             w = rng.normal(0.0, np.sqrt(2.0 / in_features), size=shape)
         elif init == "xavier":
@@ -282,7 +283,7 @@ class Linear(Module):
 # --8<-- [end:Linear]
 
     def __repr__(self) -> str:
-        n_in, n_out = self.weight.shape
+        n_out, n_in = self.weight.shape
         return f"Linear({n_in}, {n_out}, bias={self.bias is not None})"
 
 

@@ -583,10 +583,10 @@ def _causal_self_attention_ref(x: Any, sdpa: Callable[..., Any], tensor: Callabl
                                swap: Callable[..., Any]) -> Any:
     """nanoGPT's forward written once for numpy and torch (`sdpa`, `tensor`, `swap` differ)."""
     B, T, C = x.shape  # noqa: N806
-    qkv = x @ tensor(_ATT["c_attn.weight"]) + tensor(_ATT["c_attn.bias"])
+    qkv = x @ tensor(_ATT["c_attn.weight"]).T + tensor(_ATT["c_attn.bias"])
     q, k, v = (swap(qkv[:, :, i * C:(i + 1) * C].reshape(B, T, 2, C // 2)) for i in range(3))
     y = swap(sdpa(q, k, v)).reshape(B, T, C)
-    return y @ tensor(_ATT["c_proj.weight"]) + tensor(_ATT["c_proj.bias"])
+    return y @ tensor(_ATT["c_proj.weight"]).T + tensor(_ATT["c_proj.bias"])
 
 
 def _np_causal(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -46,9 +46,9 @@ def test_causal_self_attention_never_looks_ahead() -> None:
 def test_one_head_is_attention_on_the_whole_width() -> None:
     layer = nn.CausalSelfAttention(6, 1, rng=2)
     x = Tensor(np.random.default_rng(3).normal(size=(2, 5, 6)))
-    qkv = x.data @ layer.c_attn.weight.data + layer.c_attn.bias.data
+    qkv = x.data @ layer.c_attn.weight.data.T + layer.c_attn.bias.data
     q, k, v = (Tensor(qkv[..., i * 6:(i + 1) * 6]) for i in range(3))
-    expected = attention_atoms(q, k, v).data @ layer.c_proj.weight.data + layer.c_proj.bias.data
+    expected = attention_atoms(q, k, v).data @ layer.c_proj.weight.data.T + layer.c_proj.bias.data
     np.testing.assert_allclose(layer(x).data, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -56,13 +56,13 @@ def test_heads_are_independent_slices_of_the_width() -> None:
     """Two heads = attention on each half of q, k, v, outputs side by side."""
     layer = nn.CausalSelfAttention(8, 2, rng=4)
     x = Tensor(np.random.default_rng(5).normal(size=(1, 5, 8)))
-    qkv = x.data @ layer.c_attn.weight.data + layer.c_attn.bias.data
+    qkv = x.data @ layer.c_attn.weight.data.T + layer.c_attn.bias.data
     halves = []
     for h in range(2):
         q, k, v = (Tensor(qkv[..., i * 8 + 4 * h: i * 8 + 4 * h + 4]) for i in range(3))
         halves.append(attention_atoms(q, k, v).data)
     y = np.concatenate(halves, axis=-1)
-    expected = y @ layer.c_proj.weight.data + layer.c_proj.bias.data
+    expected = y @ layer.c_proj.weight.data.T + layer.c_proj.bias.data
     np.testing.assert_allclose(layer(x).data, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -74,7 +74,7 @@ def test_parameters_and_float32() -> None:
     out = layer(x)
     out.sum().backward()
     assert out.dtype == np.float32 and x.grad.dtype == np.float32
-    assert layer.c_attn.weight.grad.shape == (8, 24)
+    assert layer.c_attn.weight.grad.shape == (24, 8)  # (out, in)
 
 
 def test_fully_masked_row_gives_zeros_not_nan() -> None:

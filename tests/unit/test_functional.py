@@ -118,10 +118,10 @@ def test_mse_loss_value_and_shape_error() -> None:
         F.mse_loss(Tensor(np.zeros((3, 1))), np.zeros(3))
 
 
-def test_linear_is_x_at_w_plus_b() -> None:
+def test_linear_is_x_at_w_transposed_plus_b() -> None:
     rng = np.random.default_rng(2)
-    x, w, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
-    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w), Tensor(b)).data, x @ w + b)
+    x, w, b = rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), rng.normal(size=2)
+    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w), Tensor(b)).data, x @ w.T + b)
     with pytest.raises(ValueError, match=r"x of shape \(4, 3\) does not fit weight \(2, 2\)"):
         F.linear(Tensor(x), Tensor(np.ones((2, 2))))
     with pytest.raises(ValueError, match=r"bias of shape \(3,\) for 2 outputs"):
@@ -131,27 +131,27 @@ def test_linear_is_x_at_w_plus_b() -> None:
 # ------------------------------------------------------------------ issue 19 item 11, issue 18
 @pytest.mark.parametrize("shape", [(3,), (2, 5, 3), (2, 1, 4, 3)])
 def test_linear_takes_any_leading_axes_as_pytorch(shape: tuple[int, ...]) -> None:
-    """(..., in) @ (in, out): 1-D and 3-D inputs used to be refused as 'do not fit'."""
+    """(..., in) @ (out, in).T: 1-D and 3-D inputs used to be refused as 'do not fit'."""
     rng = np.random.default_rng(3)
     x = Tensor(rng.normal(size=shape), requires_grad=True)
-    w, b = Tensor(rng.normal(size=(3, 4)), requires_grad=True), Tensor(rng.normal(size=4), True)
+    w, b = Tensor(rng.normal(size=(4, 3)), requires_grad=True), Tensor(rng.normal(size=4), True)
     out = F.linear(x, w, b)
     assert out.shape == (*shape[:-1], 4)
     g = rng.normal(size=out.shape)
     out.backward(g)
     rows, grows = x.data.reshape(-1, 3), g.reshape(-1, 4)
-    np.testing.assert_allclose(out.data, x.data @ w.data + b.data, rtol=1e-14)
-    np.testing.assert_allclose(x.grad, g @ w.data.T, rtol=1e-14)
-    np.testing.assert_allclose(w.grad, rows.T @ grows, rtol=1e-13)
+    np.testing.assert_allclose(out.data, x.data @ w.data.T + b.data, rtol=1e-14)
+    np.testing.assert_allclose(x.grad, g @ w.data, rtol=1e-14)
+    np.testing.assert_allclose(w.grad, grows.T @ rows, rtol=1e-13)
     np.testing.assert_allclose(b.grad, grows.sum(axis=0), rtol=1e-13)
 
 
 def test_linear_refuses_what_does_not_fit_naming_both_shapes() -> None:
-    with pytest.raises(ValueError, match=r"x of shape \(2, 5, 4\) does not fit weight \(3, 4\)"):
-        F.linear(Tensor(np.ones((2, 5, 4))), Tensor(np.ones((3, 4))))
+    with pytest.raises(ValueError, match=r"x of shape \(2, 5, 4\) does not fit weight \(4, 3\)"):
+        F.linear(Tensor(np.ones((2, 5, 4))), Tensor(np.ones((4, 3))))
     with pytest.raises(ValueError, match=r"x of shape \(\) does not fit"):
-        F.linear(Tensor(1.0), Tensor(np.ones((1, 4))))
-    with pytest.raises(ValueError, match=r"weight must be a matrix \(in, out\), got shape \(3,\)"):
+        F.linear(Tensor(1.0), Tensor(np.ones((4, 1))))
+    with pytest.raises(ValueError, match=r"weight must be a matrix \(out, in\), got shape \(3,\)"):
         F.linear(Tensor(np.ones(3)), Tensor(np.ones(3)))
 
 

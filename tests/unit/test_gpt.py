@@ -1,8 +1,8 @@
 """The small GPT of Part IV against the same model written in PyTorch.
 
 The PyTorch twin below is nanoGPT's model, written here with torch.nn
-pieces. It gets chainrule's initial weights (Linear weights transposed:
-chainrule stores (in, out), PyTorch (out, in)), and both are trained for 20
+pieces. It gets chainrule's initial weights as they are (both store a
+Linear weight as (out, in)), and both are trained for 20
 steps in float64 with AdamW, a warm-up + cosine learning-rate schedule and
 gradient clipping by norm. Their losses must agree to 1e-10 at every step.
 """
@@ -90,10 +90,7 @@ class TorchGPT(nn.Module):
 def torch_twin(model: GPT) -> TorchGPT:
     """A TorchGPT holding `model`'s weights, float64."""
     twin = TorchGPT(model.config).double()
-    state = {}
-    for name, p in model.named_parameters():
-        embedding = name.startswith(("transformer.wte", "transformer.wpe"))
-        state[name] = torch.tensor(p.data.T if p.ndim == 2 and not embedding else p.data)
+    state = {name: torch.tensor(p.data) for name, p in model.named_parameters()}
     twin.load_state_dict(state, strict=True)
     return twin
 

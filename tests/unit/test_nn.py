@@ -13,7 +13,7 @@ from chainrule import Tensor, nn
 
 def test_linear_shapes_init_and_seed() -> None:
     layer = nn.Linear(64, 128, rng=np.random.default_rng(0))
-    assert layer.weight.shape == (64, 128) and layer.bias.shape == (128,)
+    assert layer.weight.shape == (128, 64) and layer.bias.shape == (128,)  # (out, in)
     assert layer.weight.requires_grad and layer.weight.dtype == np.float64
     np.testing.assert_array_equal(layer.bias.data, 0.0)
     assert abs(layer.weight.data.std() - np.sqrt(2 / 64)) < 0.01  # He
@@ -39,7 +39,7 @@ def test_unknown_init_is_named() -> None:
 def test_linear_without_bias() -> None:
     layer = nn.Linear(3, 2, bias=False, rng=0)
     assert layer.bias is None and len(layer.parameters()) == 1
-    np.testing.assert_allclose(layer(np.ones((1, 3))).data, np.ones((1, 3)) @ layer.weight.data)
+    np.testing.assert_allclose(layer(np.ones((1, 3))).data, np.ones((1, 3)) @ layer.weight.data.T)
 
 
 def test_activations() -> None:
@@ -54,7 +54,7 @@ def test_mlp_structure_parameters_and_names() -> None:
     assert [type(layer).__name__ for layer in model.layers] == ["Linear", "ReLU", "Linear"]
     names = [name for name, _ in model.named_parameters()]
     assert names == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
-    assert [p.shape for p in model.parameters()] == [(64, 128), (128,), (128, 10), (10,)]
+    assert [p.shape for p in model.parameters()] == [(128, 64), (128,), (10, 128), (10,)]
     assert model(np.zeros((5, 64))).shape == (5, 10)
     assert "Linear(64, 128" in repr(model)
     tanh_model = nn.MLP(2, [3, 3, 1], activation="tanh", rng=0)
@@ -133,7 +133,7 @@ def test_load_names_missing_and_unexpected_weights(tmp_path: Path) -> None:
 
 def test_load_names_a_shape_mismatch(tmp_path: Path) -> None:
     nn.MLP(2, [3], rng=0).save(tmp_path / "small.npz")
-    with pytest.raises(ValueError, match=r"layers.0.weight has shape \(2, 4\).*\(2, 3\)"):
+    with pytest.raises(ValueError, match=r"layers.0.weight has shape \(4, 2\).*\(3, 2\)"):
         nn.MLP(2, [4], rng=0).load(tmp_path / "small.npz")
 
 
@@ -167,7 +167,7 @@ def test_linear_takes_a_batch_of_sequences_and_a_single_vector() -> None:
     """Issue 19 item 11 / issue 18: (B, T, in) and (in,) used to be refused."""
     layer = nn.Linear(3, 4, rng=0)
     x = np.random.default_rng(1).normal(size=(2, 5, 3))
-    np.testing.assert_allclose(layer(x).data, x @ layer.weight.data + layer.bias.data)
+    np.testing.assert_allclose(layer(x).data, x @ layer.weight.data.T + layer.bias.data)
     assert layer(np.ones(3)).shape == (4,)
 
 

@@ -122,8 +122,8 @@ def assert_unchanged(model: nn.Module, before: dict[str, np.ndarray]) -> None:
     ("name", "bad", "message"),
     [
         ("layers.2.bias", np.zeros(3), r"layers.2.bias has shape \(2,\)"),
-        ("layers.0.weight", np.full((3, 4), "x"), "holds <U1 values"),
-        ("layers.2.weight", np.zeros((4, 2), complex), "holds complex128 values"),
+        ("layers.0.weight", np.full((4, 3), "x"), "holds <U1 values"),
+        ("layers.2.weight", np.zeros((2, 4), complex), "holds complex128 values"),
     ],
     ids=["shape of the last", "strings in the first", "complex"],
 )
@@ -312,7 +312,7 @@ BAD_CALLS: list[tuple[str, Callable[[Path], Any], Any]] = [
     # from the issue
     ("load a .npy file", lambda p: nn.MLP(3, [2]).load(
         (np.save(p / "x.npy", np.ones(3)), p / "x.npy")[1]), (ValueError, r"x.npy.*\.npy file")),
-    ("F.linear with a numpy weight", lambda p: F.linear(Tensor(np.ones((2, 3))), np.ones((3, 4))),
+    ("F.linear with a numpy weight", lambda p: F.linear(Tensor(np.ones((2, 3))), np.ones((4, 3))),
      "works"),
     ("reshape(np.int64(6))", lambda p: Tensor(np.ones((2, 3))).reshape(np.int64(6)), "works"),
     ("Linear(0, 4)", lambda p: nn.Linear(0, 4), (ValueError, "in_features must be a positive int, got 0")),
@@ -394,7 +394,7 @@ BAD_CALLS: list[tuple[str, Callable[[Path], Any], Any]] = [
     ("reshape(2.0, 3)", lambda p: Tensor(np.ones(6)).reshape(2.0, 3), (TypeError, "integers, got 2.0")),
     ("transpose(np.int64)", lambda p: Tensor(np.ones((2, 3))).transpose(np.int64(1), 0), "works"),
     ("index np.float64(1)", lambda p: Tensor([1.0, 2.0])[np.float64(1.0)], (TypeError, "float")),
-    ("F.linear numpy bias", lambda p: F.linear(Tensor(np.ones((2, 3))), np.ones((3, 4)), np.ones(4)),
+    ("F.linear numpy bias", lambda p: F.linear(Tensor(np.ones((2, 3))), np.ones((4, 3)), np.ones(4)),
      "works"),
     ("mse_loss with a list target", lambda p: F.mse_loss(Tensor([1.0, 2.0]), [1.0, 2.0]), "works"),
     ("cross_entropy targets 2.5", lambda p: F.cross_entropy(Tensor(np.zeros((1, 3))), [2.5]),

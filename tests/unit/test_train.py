@@ -37,7 +37,7 @@ def test_evaluate_matches_a_hand_computation() -> None:
     X = np.random.default_rng(1).normal(size=(20, 4))
     y = np.arange(20) % 3
     loss, accuracy = evaluate(model, X, y)
-    logits = X @ model[0].weight.data + model[0].bias.data
+    logits = X @ model[0].weight.data.T + model[0].bias.data
     assert accuracy == np.mean(logits.argmax(axis=1) == y)
     assert loss == pytest.approx(cross_entropy(logits, y).item(), rel=1e-12)
     assert model[0].weight.grad is None  # no graph, no gradient
