@@ -138,9 +138,12 @@ class Module:
                     "weights must be real numbers (float or int)"
                 )
             if array.shape != p.data.shape:
+                transposed = array.ndim == 2 and array.shape[::-1] == p.data.shape
                 raise ValueError(
                     f"{name_of_model}: {name} has shape {p.data.shape} "
                     f"but the weights hold shape {array.shape}"
+                    + (" (its transpose: a Linear weight is (out, in), as in PyTorch; "
+                       "files saved before that change hold (in, out))" if transposed else "")
                 )
             arrays[name] = array
         for name, p in own.items():  # ... then copy

@@ -137,6 +137,14 @@ def test_load_names_a_shape_mismatch(tmp_path: Path) -> None:
         nn.MLP(2, [4], rng=0).load(tmp_path / "small.npz")
 
 
+def test_load_of_an_old_in_out_weight_names_the_layout(tmp_path: Path) -> None:
+    """A file saved when Linear's weight was (in, out): refused, saying why."""
+    old = {name: p.data.T for name, p in nn.MLP(2, [3], rng=0).named_parameters()}
+    np.savez(tmp_path / "old.npz", **old)
+    with pytest.raises(ValueError, match=r"\(3, 2\) but .* \(2, 3\) \(its transpose: a Linear"):
+        nn.MLP(2, [3], rng=0).load(tmp_path / "old.npz")
+
+
 def test_load_of_a_damaged_archive_names_the_file_and_changes_nothing(tmp_path: Path) -> None:
     """Issue 19 item 13: a bad checksum in a member used to escape as zipfile.BadZipFile."""
     model = nn.Linear(3, 4, rng=0)
