@@ -229,7 +229,10 @@ def max_pool2d(x: Tensor, size: int = 2, stride: int | None = None) -> Tensor:
         # windows(grad) has the strides of the windows of grad: write through them
         target = as_strided(grad, view.shape, windows(grad, size, size, stride).strides)
         for k, (i, j) in enumerate(offsets):  # each plane's windows are disjoint
-            target[:, :, i, j] += g * (winner == k)
+            if stride >= size:  # windows apart: each pixel is written once
+                np.multiply(g, winner == k, out=target[:, :, i, j])
+            else:  # windows overlap: a pixel may win several of them
+                target[:, :, i, j] += g * (winner == k)
         return grad
 
     return _result(out, "maxpool", (x, rule))
