@@ -279,6 +279,12 @@ class Value:
                 node.grad = 0.0
     # --8<-- [end:zero_grad]
 
+    def __copy__(self) -> Value:
+        """A new node with the same data, gradient and parents (shared, not copied)."""
+        twin = Value(self.data, self.label, self._parents, self._local_grads, self._op)
+        twin.grad = self.grad
+        return twin
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         """A copy of the whole graph, made in topological order, without recursion.
 

@@ -508,3 +508,12 @@ def test_our_value_refuses_a_label_where_parents_go() -> None:
     with pytest.raises(TypeError, match="second argument is parents.*label='a'"):
         OurValue(2.0, "a")
     assert OurValue(2.0, label="a").label == "a"
+
+
+def test_a_shallow_copy_shares_the_parents() -> None:
+    import copy
+
+    a = Value(2.0)
+    b = a * 3.0
+    twin = copy.copy(b)
+    assert twin is not b and twin._parents[0] is a and (twin.data, twin.grad) == (6.0, 0.0)
