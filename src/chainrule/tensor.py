@@ -248,6 +248,15 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer tensor (an `argmax`, say) used as an index."""
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(
+                f"only a one-element integer tensor can be an index, got dtype "
+                f"{self.data.dtype} and shape {self.data.shape}"
+            )
+        return int(self.data.reshape(()))
+
     def __bool__(self) -> bool:
         """The truth of a one-element tensor; for more elements it is ambiguous."""
         if self.data.size != 1:
@@ -705,15 +714,18 @@ class Tensor:
     def argmax(
         self, axis: int | None = None, keepdims: bool | None = None, *,
         dim: int | None = None, keepdim: bool | None = None,
-    ) -> Any:
-        """Index of the largest element (over the flattened tensor by default),
-        as a numpy integer array (a Python int without `axis`). An index has
-        no gradient, so nothing is recorded."""
-        axis, keepdims = _reduce_args("argmax", self, axis, keepdims, dim, keepdim)
-        if isinstance(axis, tuple):
-            raise TypeError(f"argmax: dim must be one integer, got {axis!r}")
-        index = self.data.argmax(axis=axis, keepdims=keepdims)
-        return int(index) if axis is None and not keepdims else index
+    ) -> Tensor:
+        """Index of the largest element (of the flattened tensor by default),
+        as an int64 Tensor, as in PyTorch. An index has no gradient, so
+        nothing is recorded."""
+        return _arg(self, np.argmax, "argmax", axis, keepdims, dim, keepdim)
+
+    def argmin(
+        self, axis: int | None = None, keepdims: bool | None = None, *,
+        dim: int | None = None, keepdim: bool | None = None,
+    ) -> Tensor:
+        """Index of the smallest element, as `argmax`."""
+        return _arg(self, np.argmin, "argmin", axis, keepdims, dim, keepdim)
 
     def logsumexp(
         self, axis: Dims = None, keepdims: bool | None = None, *,
@@ -1554,6 +1566,14 @@ def _one_dim(axis: Any, dim: Any, ndim: int, op: str) -> int:
     if not _is_integer(chosen):
         raise TypeError(f"{op}: dim must be one integer, got {chosen!r}")
     return _axis(chosen, ndim, op, "dim")
+
+
+def _arg(x: Tensor, arg: Any, op: str, *names: Any) -> Tensor:
+    """`argmax` or `argmin` over one axis (or the flattened tensor) as int64."""
+    axis, keepdims = _reduce_args(op, x, *names)
+    if isinstance(axis, tuple):
+        raise TypeError(f"{op}: dim must be one integer, got {axis!r}")
+    return _constant(np.asarray(arg(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
 
 def _logic(ufunc: np.ufunc, a: Tensor, other: Any, op: str) -> Tensor:

@@ -474,3 +474,13 @@ def test_a_failed_in_place_change_leaves_the_tensor_and_its_version_alone() -> N
         with pytest.raises((ValueError, TypeError)):
             c += bad
     assert np.array_equal(c.data, [1.0, 2.0]) and c._version == 0
+
+
+def test_argmax_is_an_int64_tensor_that_can_index_and_compare() -> None:
+    logits = Tensor([[0.1, 2.0, 0.3], [3.0, 0.0, 1.0]])
+    pred = logits.argmax(dim=1)  # was a numpy array
+    assert isinstance(pred, Tensor) and pred.dtype == np.int64 and pred.tolist() == [1, 0]
+    assert (pred == Tensor([1, 2]).long()).float().mean().item() == 0.5
+    assert "abcdef"[logits.argmax()] == "d" and logits.argmin(dim=0).tolist() == [0, 1, 0]
+    with pytest.raises(TypeError, match="one-element integer tensor"):
+        ["a"][Tensor(0.0)]
