@@ -270,7 +270,7 @@ class Linear(Module):
         in_features = positive_int(in_features, "in_features", "Linear")
         out_features = positive_int(out_features, "out_features", "Linear")
         rng = np.random.default_rng(rng)
-        shape = (out_features, in_features)  # PyTorch's layout: one row per output
+        shape = (in_features, out_features)  # W as the equations write it: Z = X W + b
         if init == "he":
             w = rng.normal(0.0, np.sqrt(2.0 / in_features), size=shape)
         elif init == "xavier":
@@ -278,7 +278,10 @@ class Linear(Module):
             w = rng.uniform(-limit, limit, size=shape)
         else:
             raise ValueError(f"Linear: init must be 'he' or 'xavier', got {init!r}")
-        self.weight = Tensor(w.astype(_float_dtype(dtype, "Linear")), requires_grad=True)
+        # Stored as PyTorch stores it: W transposed, (out, in), one row per output.
+        # (Drawing W first keeps each seed's layer what it was before the change.)
+        w = np.ascontiguousarray(w.T, dtype=_float_dtype(dtype, "Linear"))
+        self.weight = Tensor(w, requires_grad=True)
         self.bias = Tensor(np.zeros(out_features, dtype), requires_grad=True) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
