@@ -8,6 +8,7 @@ import pytest
 
 import chainrule.functional as F
 from chainrule import Tensor, nn
+from chainrule.tensor import no_grad
 from tests.unit.op_registry import OPTIMIZERS
 
 torch = pytest.importorskip("torch")
@@ -97,3 +98,60 @@ def test_training_steps_equal_pytorch(name: str) -> None:
     weights = [layer.weight.detach().numpy() for layer in twin if hasattr(layer, "weight")]
     for ours_w, theirs_w in zip(model.parameters()[::2], weights, strict=True):
         np.testing.assert_allclose(ours_w.data, theirs_w, rtol=1e-9, atol=1e-12)
+
+
+# -------------------------------------------- issue 19: the same call, the same outcome
+def _both(values: list[float]) -> tuple[Tensor, object]:
+    return (Tensor(np.array(values), requires_grad=True),
+            torch.tensor(values, dtype=torch.float64, requires_grad=True))
+
+
+def test_in_place_step_between_forward_and_backward_is_refused_by_both() -> None:
+    for w in _both([3.0, 4.0]):
+        loss = (w * w).sum()
+        with (no_grad() if isinstance(w, Tensor) else torch.no_grad()):
+            w -= 0.5
+        with pytest.raises(RuntimeError):
+            loss.backward()
+
+
+def test_in_place_on_a_leaf_while_recording_is_refused_by_both() -> None:
+    for w in _both([3.0]):
+        with pytest.raises(RuntimeError):
+            w += 1.0
+
+
+def test_clipping_one_gradient_in_place_leaves_the_other_in_both() -> None:
+    results = []
+    ours_a, theirs_a = _both([1.0, 2.0])
+    ours_b, theirs_b = _both([3.0, 4.0])
+    for a, b in ((ours_a, ours_b), (theirs_a, theirs_b)):
+        (a + b).sum().backward()
+        a.grad *= 0.5
+        results.append(np.asarray(b.grad).tolist())
+    assert results[0] == results[1] == [1.0, 1.0]
+
+
+def test_std_over_a_constant_row_and_max_dim_and_comparisons_match() -> None:
+    data = [[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]]
+    ours, theirs = (Tensor(np.array(data), requires_grad=True),
+                    torch.tensor(data, dtype=torch.float64, requires_grad=True))
+    for x in (ours, theirs):
+        values, indices = x.max(dim=1)
+        (x.std(dim=1).sum() + values.sum()).backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=0, atol=1e-15)
+    assert ours.max(dim=1).indices.tolist() == theirs.max(dim=1).indices.tolist()
+    assert (ours > 1).sum().item() == (theirs > 1).sum().item()
+    assert (ours.argmax(dim=1) == 2).float().mean().item() == (
+        (theirs.argmax(dim=1) == 2).float().mean().item())
+    assert ours.size() == tuple(theirs.size()) and ours.size(-1) == theirs.size(-1)
+    assert (ours.dim(), ours.numel()) == (theirs.dim(), theirs.numel())
+    assert ours.transpose(0, 1).tolist() == theirs.transpose(0, 1).tolist()
+
+
+def test_a_float32_leaf_mixed_with_float64_gets_float32_gradients_in_both() -> None:
+    ours = Tensor(np.ones(2, np.float32), requires_grad=True)
+    theirs = torch.ones(2, dtype=torch.float32, requires_grad=True)
+    (ours * Tensor(np.full(2, 2.0))).sum().backward()
+    (theirs * torch.full((2,), 2.0, dtype=torch.float64)).sum().backward()
+    assert str(ours.grad.dtype) == str(theirs.grad.dtype).removeprefix("torch.")
