@@ -1118,7 +1118,7 @@ _SHAPE_OPS = frozenset(
 # not read their own result: changing those in place after the forward pass
 # leaves the gradient right, so backward lets it pass, as PyTorch does.
 _READS_NO_INPUT = _SHAPE_OPS | {
-    "+", "-", "neg", "sum", "mean", "where", "masked_fill", "tril", "triu", "clone",
+    "+", "-", "neg", "sum", "mean", "where", "masked_fill", "tril", "triu", "clone", "to",
 }
 _READS_NO_RESULT = _READS_NO_INPUT | {
     "*", "@", "log", "relu", "abs", "clamp", "var", "maximum", "minimum",
