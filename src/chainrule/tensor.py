@@ -569,17 +569,24 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         """In place: every element 0."""
-        return self._in_place("zero_", None, lambda: _lift(0.0, self) * self.detach())
+        return self.fill_(0.0)
 
     def fill_(self, value: float) -> Tensor:
         """In place: every element `value`."""
         if isinstance(value, bool) or not isinstance(value, Number):
             raise TypeError(f"fill_: value must be a number, got {value!r}")
-        return self._in_place("fill_", None, lambda: self.detach() * 0.0 + value)
+        return self._in_place("fill_", None, lambda: _constant(np.full_like(self.data, value)))
 
     def copy_(self, source: Any) -> Tensor:
         """In place: the values of `source` (broadcast to this tensor's shape)."""
-        return self._in_place("copy_", source, lambda: self.detach() * 0.0 + source)
+        values = _lift(source, self).data
+        if not _reducible(self.data.shape, values.shape):  # source broadcasts to our shape
+            raise ValueError(
+                f"copy_: a source of shape {values.shape} does not broadcast to the "
+                f"tensor's shape {self.data.shape}"
+            )
+        return self._in_place("copy_", source, lambda: _constant(
+            np.broadcast_to(values, self.data.shape)))
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Switch gradient tracking of a leaf on or off, in place (PyTorch's name)."""

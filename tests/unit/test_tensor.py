@@ -484,3 +484,12 @@ def test_argmax_is_an_int64_tensor_that_can_index_and_compare() -> None:
     assert "abcdef"[logits.argmax()] == "d" and logits.argmin(dim=0).tolist() == [0, 1, 0]
     with pytest.raises(TypeError, match="one-element integer tensor"):
         ["a"][Tensor(0.0)]
+
+
+def test_zero_fill_and_copy_in_place_even_over_inf() -> None:
+    x = Tensor([np.inf, 1.0])
+    assert x.zero_().tolist() == [0.0, 0.0]  # not inf * 0 = nan
+    assert x.fill_(2.5).tolist() == [2.5, 2.5] and x.copy_([7.0, 8.0]).tolist() == [7.0, 8.0]
+    with pytest.raises(ValueError, match=r"source of shape \(3,\) does not broadcast"):
+        x.copy_(np.ones(3))
+    assert x._version == 3
