@@ -529,6 +529,11 @@ class Tensor:
                 f"in-place {op}: the result has shape {new.data.shape}, but the tensor "
                 f"keeps its shape {self.data.shape} (only the other operand may broadcast)"
             )
+        if not np.can_cast(new.data.dtype, self.data.dtype, "same_kind"):
+            raise TypeError(
+                f"in-place {op}: a {new.data.dtype} result cannot be stored in this "
+                f"{self.data.dtype} tensor, as in PyTorch; convert first, e.g. x = x.double()"
+            )
         if not self.data.flags.writeable:
             raise ValueError(f"in-place {op}: this tensor's array is read-only; clone() it first")
         self.data[...] = new.data  # in the tensor's own dtype

@@ -493,3 +493,14 @@ def test_zero_fill_and_copy_in_place_even_over_inf() -> None:
     with pytest.raises(ValueError, match=r"source of shape \(3,\) does not broadcast"):
         x.copy_(np.ones(3))
     assert x._version == 3
+
+
+def test_in_place_float_result_into_integers_is_refused_as_in_pytorch() -> None:
+    from chainrule import arange
+
+    counts = arange(3)
+    counts += 1
+    assert counts.tolist() == [1, 2, 3]
+    with pytest.raises(TypeError, match="float64 result cannot be stored in this int64"):
+        counts += 0.5
+    assert counts.tolist() == [1, 2, 3]  # was truncated silently
