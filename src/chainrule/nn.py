@@ -658,7 +658,9 @@ class LayerNorm(Module):
         bias: bool = True,
         dtype: Any = np.float64,
     ) -> None:
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        one_size = isinstance(normalized_shape, (int, np.integer)) or not isinstance(
+            normalized_shape, Sequence)  # a size; positive_int below names a bad one
+        shape = (normalized_shape,) if one_size else normalized_shape
         self.normalized_shape = tuple(positive_int(n, "normalized_shape", "LayerNorm")
                                       for n in shape)
         layer_norm(Tensor(np.zeros(self.normalized_shape)), self.normalized_shape, eps=eps)

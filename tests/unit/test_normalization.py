@@ -56,6 +56,14 @@ def test_layer_norm_module_parameters_as_pytorch_names_them() -> None:
     assert nn.LayerNorm(5, dtype=np.float32).weight.dtype == np.float32
 
 
+def test_layer_norm_module_takes_a_numpy_int_and_names_a_bad_shape() -> None:
+    """PyTorch's LayerNorm takes any integral size (np.int64 included); a
+    float size is refused with the argument's name, not 'not iterable'."""
+    assert nn.LayerNorm(np.int64(4)).normalized_shape == (4,)
+    with pytest.raises(TypeError, match="normalized_shape"):
+        nn.LayerNorm(4.0)
+
+
 def test_layer_norm_bias_without_weight_gets_its_gradient() -> None:
     x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     b = Tensor(np.zeros(3), requires_grad=True)
