@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 
 from tests.site.layout import PHONE, WIDE, Counts, measure, share
-from tests.site.pages import page_paths
+from tests.site.pages import built_page_paths
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def counts(chromium, site_url: str) -> dict[int, Counts]:  # type: ignore[no-untyped-def]
-    """The whole book's counts at the two widths."""
+def counts(chromium, site_dir: Path, site_url: str) -> dict[int, Counts]:  # type: ignore[no-untyped-def]
+    """The whole book's counts at the two widths (test_browser.py checks
+    that the built pages are the book's)."""
     totals = {WIDE: Counts(), PHONE: Counts()}
-    for path in page_paths():
+    for path in built_page_paths(site_dir):
         for width in totals:
             totals[width] += measure(chromium, site_url + path, width)
     return totals
