@@ -85,6 +85,11 @@ def _check_shapes(q: Tensor, k: Tensor, v: Tensor) -> None:
             "scaled_dot_product_attention needs query, key and value with at least 2 axes "
             f"(..., length, width), got shapes {q.shape}, {k.shape}, {v.shape}"
         )
+    if not q.dtype == k.dtype == v.dtype:
+        raise ValueError(
+            "scaled_dot_product_attention needs query, key and value of one dtype, as "
+            f"PyTorch does: got {q.dtype}, {k.dtype}, {v.dtype}"
+        )
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
         raise ValueError(
             "scaled_dot_product_attention: query (..., L, E), key (..., S, E) and value "
@@ -95,12 +100,18 @@ def _check_shapes(q: Tensor, k: Tensor, v: Tensor) -> None:
 def _mask_bias(attn_mask: Any, length: int, keys: int, dtype: np.dtype) -> Any:
     """The additive bias for `attn_mask`: a boolean mask (True = may attend)
     becomes 0 / -inf; a float mask is added as it is (and gets a gradient)."""
-    if isinstance(attn_mask, Tensor) and attn_mask.dtype.kind == "b":
-        attn_mask = attn_mask.data
-    if isinstance(attn_mask, np.ndarray) and attn_mask.dtype.kind == "b":
-        bias = np.where(attn_mask, 0.0, -np.inf).astype(dtype)
+    if not isinstance(attn_mask, np.ndarray):
+        attn_mask = _tensor(attn_mask, "attn_mask")  # a list of booleans stays boolean
+    if attn_mask.dtype.kind == "b":
+        mask = attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask
+        bias = np.where(mask, 0.0, -np.inf).astype(dtype)
     else:
         attn_mask = _tensor(attn_mask, "attn_mask")
+        if attn_mask.dtype != dtype:
+            raise ValueError(
+                f"scaled_dot_product_attention: a float attn_mask must have the query's "
+                f"dtype, as in PyTorch: got attn_mask {attn_mask.dtype} for a {dtype} query"
+            )
         bias = attn_mask
     try:
         np.broadcast_shapes(np.shape(bias.data if isinstance(bias, Tensor) else bias),

@@ -93,3 +93,26 @@ def test_pytorch_arguments_we_do_not_support_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match="dropout_p=0.5"):
         F.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
     assert F.scaled_dot_product_attention(q, q, q, dropout_p=0.0, enable_gqa=False).shape == (2, 3)
+
+
+def test_mixed_dtypes_are_refused_as_pytorch_refuses_them() -> None:
+    """PyTorch wants query, key and value of one dtype, and a float mask of the
+    query's dtype; chainrule used to compute in float64 from a float32 query."""
+    q32 = Tensor(np.ones((2, 3), np.float32))
+    q64 = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="float32.*float64"):
+        F.scaled_dot_product_attention(q32, q64, q64)
+    with pytest.raises(ValueError, match="attn_mask.*float64.*float32"):
+        F.scaled_dot_product_attention(q32, q32, q32, attn_mask=np.zeros((2, 2)))
+    mask32 = np.zeros((2, 2), np.float32)
+    assert F.scaled_dot_product_attention(q32, q32, q32, attn_mask=mask32).dtype == np.float32
+    assert F.scaled_dot_product_attention(q32, q32, q32, attn_mask=mask32 == 0).dtype == np.float32
+
+
+def test_a_list_of_booleans_is_a_boolean_mask() -> None:
+    rng = np.random.default_rng(0)
+    q, k, v = (Tensor(rng.normal(size=(2, 3))) for _ in range(3))
+    listed = [[True, False], [True, True]]
+    as_array = F.scaled_dot_product_attention(q, k, v, attn_mask=np.array(listed))
+    as_list = F.scaled_dot_product_attention(q, k, v, attn_mask=listed)
+    np.testing.assert_array_equal(as_list.data, as_array.data)
