@@ -1115,10 +1115,19 @@ def _result(data: np.ndarray, op: str, *edges: tuple[Tensor, Rule]) -> Tensor:
     out._parents = parents
     out._edges = kept
     out.requires_grad = bool(parents)
-    out._counter = [0]
+    out._counter = _version_counter(out.data, op, edges)
     out._saved = () if not parents or op in _READS_NO_INPUT else _versions(edges)
     return out
 # --8<-- [end:result]
+
+
+def _version_counter(data: np.ndarray, op: str, edges: tuple[tuple[Tensor, Rule], ...]) -> list:
+    """A new version counter; but a view of its input's array (a reshape, a
+    transpose, a slice) shares the input's, as PyTorch's views do: changing
+    either in place changes both arrays, so it must count for both."""
+    if op in _SHAPE_OPS and len(edges) == 1 and np.may_share_memory(data, edges[0][0].data):
+        return edges[0][0]._counter
+    return [0]
 
 
 # Operations that only move elements around: a boolean mask may go through them.

@@ -504,3 +504,18 @@ def test_in_place_float_result_into_integers_is_refused_as_in_pytorch() -> None:
     with pytest.raises(TypeError, match="float64 result cannot be stored in this int64"):
         counts += 0.5
     assert counts.tolist() == [1, 2, 3]  # was truncated silently
+
+
+def test_a_view_changed_in_place_counts_as_a_change_of_its_base() -> None:
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    loss = (x * x).sum()
+    with no_grad():
+        row = x.detach()[0]  # a view of x's array
+        row += 10.0  # changes x too (was unnoticed: backward used the new x)
+    assert x.data[0, 0] == 11.0 and x._version == 1
+    with pytest.raises(RuntimeError, match="version 1, was 0"):
+        loss.backward()
+    base = Tensor([1.0, 2.0])
+    picked = base[[0, 1]]  # a fancy index copies: a counter of its own
+    picked += 1.0
+    assert base._version == 0 and picked._version == 1 and base.tolist() == [1.0, 2.0]
