@@ -83,7 +83,42 @@ def conv_markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {"scalar": scalar_markdown, "tensor": tensor_markdown, "conv": conv_markdown}
+def gpt_markdown(r: dict[str, Any]) -> str:
+    """Part IV's small GPT: a training step against PyTorch, and the training program."""
+    machine, model, step, run = r["machine"], r["model"], r["step"], r["training_run"]
+    c = step["contenders"]
+    load = r["load_average_before_after"]
+    lines = [
+        f"*{model['params']:,} parameters ({model['n_layer']} blocks, width {model['n_embd']}, "
+        f"{model['n_head']} heads, context {model['block_size']}), batch {model['batch_size']}, "
+        f"float32; numpy {machine['numpy']}, PyTorch {machine['torch']}, one thread each, "
+        f"{machine['cores']} cores ({machine['cpu']}); best of {step['rounds']} interleaved "
+        f"blocks of {step['steps_per_round']} steps on {r['date']}, load average "
+        f"{load[0]:.1f} before and {load[1]:.1f} after; measured by `{r['command']}`.*",
+        "",
+        "| one training step (forward, backward, clipping, AdamW) | chainrule ms "
+        "| PyTorch 1 thread ms | chainrule / PyTorch |",
+        "| --- | ---: | ---: | ---: |",
+        f"| best block | {c['chainrule']['best_ms']:.1f} | "
+        f"{c['PyTorch, 1 thread']['best_ms']:.1f} | {step['chainrule_over_pytorch']:.2f} |",
+        f"| median block | {c['chainrule']['median_ms']:.1f} | "
+        f"{c['PyTorch, 1 thread']['median_ms']:.1f} | "
+        f"{c['chainrule']['median_ms'] / c['PyTorch, 1 thread']['median_ms']:.2f} |",
+        "",
+        f"| `{run['command']}` ({model['steps']:,} steps) | measured |",
+        "| --- | ---: |",
+        f"| validation loss (nats per character, first 32,768 validation characters) "
+        f"| {run['validation_loss']:.3f} |",
+        f"| wall-clock seconds | {run['wall_s']:.1f} |",
+        f"| CPU seconds | {run['cpu_s']:.1f} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {
+    "scalar": scalar_markdown, "tensor": tensor_markdown, "conv": conv_markdown,
+    "gpt": gpt_markdown,
+}
 
 
 def render() -> None:
@@ -96,12 +131,14 @@ def render() -> None:
 def measure() -> None:
     sys.path.insert(0, str(HERE))
     import bench_conv
+    import bench_gpt
     import bench_scalar
     import bench_tensor
 
     bench_scalar.main()
     bench_tensor.main()
     bench_conv.main()
+    bench_gpt.main()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Train the small GPT of Part IV on Tiny Shakespeare, then score it.
 
 Run from anywhere: ``python listings/part4/train_gpt.py [steps]``. It trains
-the chapter's model (2 blocks, width 64, 4 heads, context 32) with AdamW,
+the chapter's model (2 blocks, width 64, 4 heads, context 64) with AdamW,
 a warm-up + cosine learning-rate schedule and gradient clipping, prints a
 sample of its Shakespeare, and ends with the line ``validation loss: X.XXX``:
 the mean loss per character, in nats, over the first 32,768 characters of
@@ -25,10 +25,10 @@ from chainrule.data import shakespeare, shakespeare_split  # noqa: E402
 from chainrule.gpt import GPT, GPTConfig, evaluate, train  # noqa: E402
 
 # --8<-- [start:settings]
-CONFIG = GPTConfig(vocab_size=65, block_size=32, n_layer=2, n_head=4, n_embd=64)
+CONFIG = GPTConfig(vocab_size=65, block_size=64, n_layer=2, n_head=4, n_embd=64)
 STEPS = 3000
-BATCH_SIZE = 32
-MAX_LR, MIN_LR, WARMUP = 3e-3, 3e-4, 100
+BATCH_SIZE = 16  # 16 windows of 64 characters: 1,024 characters a step
+MAX_LR, MIN_LR, WARMUP = 1e-2, 1e-3, 100
 WEIGHT_DECAY, CLIP = 0.1, 1.0
 # --8<-- [end:settings]
 
