@@ -29,7 +29,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from chainrule.nn import Module, _float_dtype
-from chainrule.tensor import Tensor, _result
+from chainrule.tensor import Tensor, _result, default_rng
 
 __all__ = [
     "Conv2d",
@@ -263,7 +263,7 @@ class Conv2d(Module):
             _check_int(value, f"Conv2d: {name}", 1)
         self.stride = _check_int(stride, "Conv2d: stride", 1)
         self.padding = _check_int(padding, "Conv2d: padding", 0)
-        rng = np.random.default_rng(rng)
+        rng = default_rng(rng)
         fan_in = in_channels * kernel_size * kernel_size
         shape = (out_channels, in_channels, kernel_size, kernel_size)
         w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
@@ -310,7 +310,7 @@ def digits_cnn(rng: np.random.Generator | int | None = None, dtype: Any = np.flo
     """
     from chainrule.nn import Linear, ReLU, Sequential
 
-    rng = np.random.default_rng(rng)
+    rng = default_rng(rng)
     return Sequential(
         Conv2d(1, 16, 3, padding=1, rng=rng, dtype=dtype), ReLU(), MaxPool2d(2),
         Conv2d(16, 32, 3, padding=1, rng=rng, dtype=dtype), ReLU(), MaxPool2d(2),

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._checks import flag, real
-from chainrule.tensor import Tensor, _lift, _result
+from chainrule.tensor import Tensor, _lift, _result, default_rng
 
 __all__ = [
     "binary_cross_entropy_with_logits",
@@ -369,7 +369,7 @@ def dropout(
     p = real(p, "p", "dropout", low=0.0, high=1.0)
     if not flag(training, "training", "dropout") or p == 0.0:
         return x
-    keep = np.random.default_rng(rng).random(x.shape) >= p
+    keep = default_rng(rng).random(x.shape) >= p
     scale = (keep / (1.0 - p) if p < 1.0 else np.zeros(x.shape)).astype(x.dtype)
     return _result(x.data * scale, "dropout", (x, lambda g: g * scale))
 

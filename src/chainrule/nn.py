@@ -24,7 +24,7 @@ import numpy as np
 
 from chainrule._checks import flag, positive_int, real
 from chainrule.functional import dropout, embedding, gelu, linear
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, default_rng
 
 __all__ = [
     "GELU", "MLP", "Dropout", "Embedding", "Identity", "Linear", "Module", "ModuleDict",
@@ -269,7 +269,7 @@ class Linear(Module):
     ) -> None:
         in_features = positive_int(in_features, "in_features", "Linear")
         out_features = positive_int(out_features, "out_features", "Linear")
-        rng = np.random.default_rng(rng)
+        rng = default_rng(rng)
         shape = (in_features, out_features)  # W as the equations write it: Z = X W + b
         if init == "he":
             w = rng.normal(0.0, np.sqrt(2.0 / in_features), size=shape)
@@ -427,7 +427,7 @@ class Dropout(Module):
         # rng by keyword: PyTorch's second argument is `inplace`, which we do not take
         dropout(Tensor(0.0), p, training=False)  # checks p
         self.p = float(p)
-        self.rng = np.random.default_rng(rng)
+        self.rng = default_rng(rng)
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout(x, self.p, training=self.training, rng=self.rng)
@@ -504,7 +504,7 @@ class Embedding(Module):
     ) -> None:
         num = positive_int(num_embeddings, "num_embeddings", "Embedding")
         dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
-        table = np.random.default_rng(rng).normal(0.0, 1.0, size=(num, dim))
+        table = default_rng(rng).normal(0.0, 1.0, size=(num, dim))
         self.weight = Tensor(table.astype(_float_dtype(dtype, "Embedding")), requires_grad=True)
 
     def forward(self, indices: Any) -> Tensor:
@@ -566,7 +566,7 @@ class MLP(Sequential):
         n_outs = [positive_int(n, f"n_outs[{i}]", "MLP") for i, n in enumerate(n_outs)]
         if not n_outs:
             raise ValueError("MLP: n_outs must list at least one layer size, got []")
-        rng = np.random.default_rng(rng)
+        rng = default_rng(rng)
         init = "he" if activation == "relu" else "xavier"
         sizes = [n_in, *n_outs]
         layers: list[Module] = []
@@ -759,7 +759,7 @@ class CausalSelfAttention(Module):
                 f"CausalSelfAttention: n_embd {n_embd} is not a multiple of n_head {n_head}"
             )
         self.n_embd = n_embd
-        rng = np.random.default_rng(rng)
+        rng = default_rng(rng)
         self.c_attn = Linear(n_embd, 3 * n_embd, bias, "xavier", rng, dtype)
         self.c_proj = Linear(n_embd, n_embd, bias, "xavier", rng, dtype)
         self.resid_dropout = Dropout(dropout, rng=rng)

@@ -306,3 +306,20 @@ def test_dropout_rng_is_a_keyword_as_pytorchs_second_argument_is_inplace() -> No
 
     with pytest.raises(TypeError, match="positional"):
         F.dropout(Tensor([1.0]), 0.5, True, False)
+
+
+def test_manual_seed_makes_every_layer_draw_repeat():
+    """torch.manual_seed(0) makes a model built afterwards the same every time;
+    chainrule.manual_seed must cover the layers' own draws too, not only randn."""
+    import chainrule.functional as F
+    from chainrule import manual_seed
+    from chainrule.conv import Conv2d
+
+    def build() -> list[np.ndarray]:
+        manual_seed(0)
+        layers = [nn.Linear(3, 2), nn.Embedding(5, 4), nn.MLP(3, [4, 2]), Conv2d(1, 2, 3)]
+        drop = F.dropout(Tensor(np.ones((4, 4))), 0.5)
+        return [p.data.copy() for layer in layers for p in layer.parameters()] + [drop.data]
+
+    first, second = build(), build()
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
