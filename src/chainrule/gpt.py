@@ -192,6 +192,11 @@ class GPT(Module):
         the next character from them with `rng` (a seed gives the same text
         every time). No graph is recorded.
         """
+        if not temperature > 0:
+            raise ValueError(
+                f"generate: temperature must be > 0, got {temperature!r} "
+                "(for the most likely character every time, take the argmax of the logits)"
+            )
         rng = np.random.default_rng(rng)
         idx = np.array(_token_ids(idx, None))
         with no_grad():

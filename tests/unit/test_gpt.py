@@ -164,5 +164,7 @@ def test_bad_input_is_refused_with_a_clear_error():
         model(np.zeros((1, CONFIG.block_size + 1), dtype=np.int64))
     with pytest.raises(ValueError, match=r"shape \(batch, time\)"):
         model(np.zeros(5, dtype=np.int64))
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        model.generate(np.zeros((1, 1), dtype=np.int64), 3, temperature=0)
     with pytest.raises(ValueError, match="must divide by n_head"):
         GPTConfig(n_embd=30, n_head=4)
