@@ -359,9 +359,9 @@ fig
 
 md("""
 The training loss falls over the run as a whole, though not at every
-epoch: the network fits its training images better and better, and over
-the second half of the run its training loss more than halves (the next
-cell checks it). The validation loss falls fast at first
+epoch (the next cell counts the epochs where it rose): the network fits its
+training images better and better, and over the second half of the run its
+training loss more than halves (the cell checks that too). The validation loss falls fast at first
 and then nearly stops improving: from one epoch to the next it goes up about
 as often as it goes down, inside a band. The next cell counts the ups and
 measures the band over the second half of the run:
@@ -375,8 +375,12 @@ print(f"epochs {history.epochs // 2 + 1}-{history.epochs}: the validation loss r
       f"between {second_half.min():.3f} and {second_half.max():.3f};")
 print(f"the training loss fell from {history.train_loss[history.epochs // 2]:.4f}",
       f"to {history.train_loss[-1]:.4f} over the same epochs")
+train_ups = int(np.sum(np.diff(history.train_loss) > 0))
+print(f"over the whole run the training loss rose in {train_ups} of",
+      f"{history.epochs - 1} steps from one epoch to the next")
 assert 5 <= ups <= 14  # of 19 steps: up about as often as down
 assert history.train_loss[-1] < history.train_loss[history.epochs // 2] / 2
+assert 0 < train_ups < (history.epochs - 1) / 2  # falls overall, not every epoch
 """)
 
 md("""
