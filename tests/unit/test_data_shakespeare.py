@@ -19,6 +19,15 @@ def test_the_text_is_the_published_file() -> None:
     assert text.startswith("First Citizen:\nBefore we proceed any further, hear me speak.")
 
 
+def test_the_65_characters_are_the_ones_the_docstring_names() -> None:
+    """52 letters, space, newline, 10 punctuation marks and the digit 3."""
+    chars = set(shakespeare())
+    letters = {c for c in chars if c.isalpha()}
+    punctuation = chars - letters - {" ", "\n", "3"}
+    assert len(letters) == 52 and {" ", "\n", "3"} <= chars
+    assert punctuation == set("!$&',-.:;?")
+
+
 def test_split_is_the_first_ninety_and_last_ten_percent() -> None:
     train, validation = shakespeare_split()
     text = shakespeare()
