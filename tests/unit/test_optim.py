@@ -220,10 +220,15 @@ def test_a_step_between_forward_and_backward_is_refused_as_in_pytorch() -> None:
         loss.backward()
 
 
-def test_default_learning_rates_are_pytorchs() -> None:
-    """SGD's default lr was 0.01 where PyTorch's is 0.001: a silent difference."""
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+def test_default_learning_rates_are_pytorchs(name: str) -> None:
+    """SGD's default lr was 0.01 where PyTorch's is 0.001: a silent difference.
+    Read PyTorch's own default rather than a number typed here."""
+    torch = pytest.importorskip("torch")
     p = Tensor([1.0], requires_grad=True)
-    assert optim.SGD([p]).lr == 0.001 and optim.Adam([p]).lr == 0.001
+    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)])
+    assert getattr(optim, name)([p]).lr == theirs.defaults["lr"]
 
 
 @pytest.mark.torch
