@@ -139,7 +139,8 @@ code("""
 from chainrule.plot import image_grid
 
 labels = [str(digit) for digit in y[:30]]
-image_grid(X[:30], ncols=10, labels=labels, cmap="gray_r", vmin=0, vmax=16)
+image_grid(X[:30], ncols=10, labels=labels, cmap="gray_r", vmin=0, vmax=16,
+           title="The first thirty images, each with its label")
 """)
 
 md("""
@@ -543,6 +544,7 @@ image_grid(
     cmap="gray_r",
     vmin=0,
     vmax=1,
+    title="Misclassified test images: label, then the network's answer",
 )
 """)
 
