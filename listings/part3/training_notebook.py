@@ -657,9 +657,11 @@ exercise(
 exercise(
     2,
     "How sure is it when it is wrong?",
-    "The probability the trained network gives to its chosen digit is "
-    "`softmax(logits).max()`. Compare its average over the validation images "
-    "the network gets right with its average over those it gets wrong.",
+    "The probability the trained network gives to its chosen digit is the "
+    "largest entry of the image's row of `softmax(logits)` (`p.max(axis=1)` on "
+    "the array `p` of a batch's probabilities). Compare its average over the "
+    "validation images the network gets right with its average over those it "
+    "gets wrong.",
     "It is noticeably less confident about its mistakes, which is useful: a low "
     "top probability is a hint that an answer deserves a second look.",
     "confidence",
