@@ -19,7 +19,7 @@ from tests.site.pages import DOCS, built_page, fences, run_as_reader, runnable_b
 
 CHAPTERS = sorted(
     path.relative_to(DOCS).as_posix()
-    for part in ("part1", "part2", "part3")
+    for part in ("part1", "part2", "part3", "part4")
     for path in (DOCS / part).glob("*.md")
 )
 DOWNLOAD = re.compile(r'<a href="([^"]+\.ipynb)" download="[^"]+">Download as notebook</a>')
