@@ -379,6 +379,21 @@ class ModuleDict(Module):
             raise KeyError(f"ModuleDict has no module {name!r}; it has {list(self._items)}")
         return self._items[name]
 
+    def __getattr__(self, name: str) -> Module:
+        """``layers.encoder`` is ``layers["encoder"]``, as in PyTorch."""
+        items = self.__dict__.get("_items", {})
+        if name in items:
+            return items[name]
+        raise AttributeError(f"ModuleDict has no module {name!r}; it has {list(items)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``layers.encoder = module`` adds a module, as in PyTorch (so that its
+        parameters are found); other attributes are set as usual."""
+        if isinstance(value, Module) and not name.startswith("_"):
+            self[name] = value
+        else:
+            super().__setattr__(name, value)
+
     def __contains__(self, name: object) -> bool:
         return name in self._items
 

@@ -323,3 +323,16 @@ def test_manual_seed_makes_every_layer_draw_repeat():
 
     first, second = build(), build()
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_module_dict_attribute_access_is_pytorchs() -> None:
+    """nanoGPT writes self.transformer.wte for a ModuleDict entry; PyTorch allows
+    it, and a module assigned as an attribute is registered (its parameters trained)."""
+    layers = nn.ModuleDict({"wte": nn.Embedding(5, 3)})
+    assert layers.wte is layers["wte"]
+    layers.head = nn.Linear(3, 2)
+    assert "head" in layers and layers.head is layers["head"]
+    names = [name for name, _ in layers.named_parameters()]
+    assert names == ["wte.weight", "head.weight", "head.bias"]
+    with pytest.raises(AttributeError, match="no module 'lm'"):
+        layers.lm  # noqa: B018
