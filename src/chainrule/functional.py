@@ -458,16 +458,45 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         cdf = 0.5 * (1 + _erf(a / math.sqrt(2)))
         density = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
-        slope = cdf + a * density
-    elif approximate == "tanh":
-        inner = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)  # not a**3: slow for float32
-        t = np.tanh(inner)
-        cdf = 0.5 * (1 + t)
-        slope = cdf + 0.5 * a * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
-    else:
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r:.40}")
-    out, slope = (a * cdf).astype(a.dtype), slope.astype(a.dtype)
-    return _result(out, "gelu", (x, lambda g: g * slope))
+        slope = (cdf + a * density).astype(a.dtype)
+        return _result((a * cdf).astype(a.dtype), "gelu", (x, lambda g: g * slope))
+    if approximate == "tanh":
+        t = _tanh_of_gelu(a)
+        out = t + 1
+        out *= a
+        out *= 0.5
+        return _result(out, "gelu", (x, lambda g: g * _tanh_gelu_slope(a, t)))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r:.40}")
+
+
+# GPT-2's tanh form on large arrays: each step writes into one array already
+# made (``out *= a``) instead of making a new one, and the slope is computed
+# only when the backward pass asks for it.
+_GELU_CUBIC = 0.044715
+
+
+def _tanh_of_gelu(a: np.ndarray) -> np.ndarray:
+    """t = tanh(sqrt(2/pi) (a + 0.044715 a^3)), so that gelu(a) = a (1 + t) / 2."""
+    t = np.asarray(a * a)  # a * a * a, not a**3: float32's power is slow
+    t *= _GELU_CUBIC
+    t += 1
+    t *= a
+    t *= _SQRT_2_OVER_PI
+    return np.tanh(t, out=t)
+
+
+def _tanh_gelu_slope(a: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """d/da of a (1 + t) / 2: (1 + t + a (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 a^2)) / 2."""
+    slope = a * a
+    slope *= 3 * _GELU_CUBIC
+    slope += 1
+    slope *= a
+    slope *= _SQRT_2_OVER_PI
+    slope *= 1 - t * t  # tanh' = 1 - tanh^2
+    slope += t
+    slope += 1
+    slope *= 0.5
+    return slope
 
 
 # ----------------------------------------------------------------------------- embedding
