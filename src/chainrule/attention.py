@@ -37,10 +37,11 @@ class Attention(Function):
 
     @staticmethod
     def forward(ctx: Context, q, k, v, bias, scale: float):
-        scores = (q @ np.swapaxes(k, -1, -2)) * scale
+        scores = q @ np.swapaxes(k, -1, -2)
+        scores *= scale  # in place: the (..., L, S) arrays are the large ones
         if bias is not None:
-            scores = scores + bias
-        p = _softmax_rows(scores)
+            scores = scores + bias  # not +=: a mask may have more leading axes
+        p = _softmax_rows(scores)  # overwrites scores
         ctx.save_for_backward(q, k, v, p)
         ctx.scale = scale
         return p @ v
@@ -49,8 +50,9 @@ class Attention(Function):
     def backward(ctx: Context, d_out):
         q, k, v, p = ctx.saved_tensors
         d_v = np.swapaxes(p, -1, -2) @ d_out
-        d_p = d_out @ np.swapaxes(v, -1, -2)
-        d_scores = p * (d_p - (d_p * p).sum(axis=-1, keepdims=True))  # softmax's rule
+        d_scores = d_out @ np.swapaxes(v, -1, -2)  # dP, turned into dS in place:
+        d_scores -= (d_scores * p).sum(axis=-1, keepdims=True)  # softmax's rule
+        d_scores *= p
         d_q = d_scores @ k * ctx.scale
         d_k = np.swapaxes(d_scores, -1, -2) @ q * ctx.scale
         return d_q, d_k, d_v, d_scores, None
@@ -58,13 +60,17 @@ class Attention(Function):
 
 
 def _softmax_rows(scores: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis; a row masked out entirely gives weights 0
-    (as PyTorch's attention does), not the 0/0 = nan of a plain softmax."""
+    """Softmax over the last axis, computed in `scores`' own memory; a row
+    masked out entirely gives weights 0 (as PyTorch's attention does), not
+    the 0/0 = nan of a plain softmax."""
     top = scores.max(axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    e = np.exp(scores - top)
+    top[~np.isfinite(top)] = 0.0
+    scores -= top  # in place, as the rest: `scores` becomes the weights
+    e = np.exp(scores, out=scores)
     total = e.sum(axis=-1, keepdims=True)
-    return e / np.where(total > 0, total, 1.0)
+    total[total == 0] = 1.0
+    e /= total
+    return e
 
 
 def _tensor(x: Any, what: str) -> Tensor:
