@@ -46,7 +46,8 @@ class Normalize(Function):
         centred = x - mean
         var = (centred * centred).mean(axis=axes, keepdims=True)
         rstd = 1.0 / np.sqrt(var + eps)  # the reciprocal of the standard deviation
-        x_hat = centred * rstd
+        x_hat = centred
+        x_hat *= rstd  # in place: one array fewer the size of x
         ctx.save_for_backward(x_hat, rstd, weight)
         ctx.axes = axes
         out = x_hat if weight is None else x_hat * weight
@@ -59,7 +60,9 @@ class Normalize(Function):
         g_hat = g if weight is None else g * weight  # the gradient reaching x_hat
         mean_g = g_hat.mean(axis=axes, keepdims=True)  # the path through the mean
         mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)  # through the variance
-        dx = (g_hat - mean_g - x_hat * mean_gx) * rstd
+        dx = g_hat - mean_g
+        dx -= x_hat * mean_gx
+        dx *= rstd
         # weight and bias were broadcast over x: the engine sums these back to their shapes
         return dx, g * x_hat, g, None, None
 # --8<-- [end:Normalize]
