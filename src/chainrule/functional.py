@@ -14,6 +14,7 @@ short formulas of Part III: ``softmax * (g - sum(g * softmax))``,
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -461,42 +462,41 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
         slope = (cdf + a * density).astype(a.dtype)
         return _result((a * cdf).astype(a.dtype), "gelu", (x, lambda g: g * slope))
     if approximate == "tanh":
-        t = _tanh_of_gelu(a)
-        out = t + 1
-        out *= a
-        out *= 0.5
-        return _result(out, "gelu", (x, lambda g: g * _tanh_gelu_slope(a, t)))
+        out = _in_cache_sized_blocks(_tanh_gelu, a)
+        return _result(out, "gelu", (x, lambda g: _in_cache_sized_blocks(_tanh_gelu_grad, a, g)))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r:.40}")
 
 
-# GPT-2's tanh form on large arrays: each step writes into one array already
-# made (``out *= a``) instead of making a new one, and the slope is computed
-# only when the backward pass asks for it.
-_GELU_CUBIC = 0.044715
+def _tanh_gelu(a: np.ndarray) -> np.ndarray:
+    """GPT-2's GELU: a (1 + t) / 2, t = tanh(sqrt(2/pi) (a + 0.044715 a^3))."""
+    t = np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a))  # not a**3: slow for float32
+    return 0.5 * a * (1 + t)
 
 
-def _tanh_of_gelu(a: np.ndarray) -> np.ndarray:
-    """t = tanh(sqrt(2/pi) (a + 0.044715 a^3)), so that gelu(a) = a (1 + t) / 2."""
-    t = np.asarray(a * a)  # a * a * a, not a**3: float32's power is slow
-    t *= _GELU_CUBIC
-    t += 1
-    t *= a
-    t *= _SQRT_2_OVER_PI
-    return np.tanh(t, out=t)
+def _tanh_gelu_grad(a: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """g times the slope of `_tanh_gelu`, computed only when the backward pass asks:
+    (1 + t) / 2 + a (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 a^2) / 2."""
+    t = np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a))
+    return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * _SQRT_2_OVER_PI
+                * (1 + 3 * 0.044715 * a * a))
 
 
-def _tanh_gelu_slope(a: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """d/da of a (1 + t) / 2: (1 + t + a (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 a^2)) / 2."""
-    slope = a * a
-    slope *= 3 * _GELU_CUBIC
-    slope += 1
-    slope *= a
-    slope *= _SQRT_2_OVER_PI
-    slope *= 1 - t * t  # tanh' = 1 - tanh^2
-    slope += t
-    slope += 1
-    slope *= 0.5
-    return slope
+def _in_cache_sized_blocks(formula: Callable[..., np.ndarray], *arrays: np.ndarray,
+                           block: int = 32768) -> np.ndarray:
+    """``formula(*arrays)``, applied to `block` elements at a time.
+
+    Each numpy operation makes one pass over its arrays. A formula of ten
+    operations on a large array (an MLP's (B, T, 4C) activations) makes ten
+    passes through main memory; on blocks that fit the CPU's cache, only
+    the first read and the last write go that far: about twice as fast.
+    """
+    out = np.empty(np.shape(arrays[0]), np.result_type(*arrays))
+    flat_out = out.reshape(-1)
+    flats = [np.ascontiguousarray(x).reshape(-1) for x in arrays]
+    for start in range(0, flat_out.size, block):
+        part = slice(start, start + block)
+        flat_out[part] = formula(*(flat[part] for flat in flats))
+    return out
 
 
 # ----------------------------------------------------------------------------- embedding
