@@ -34,7 +34,7 @@ test: environments
 	@# log in test-artifacts/site-build.log) while the other runs other tests
 	CHAINRULE_SITE_DIR=$(SITE) CHAINRULE_BUILD_SITE=1 CHAINRULE_READER_PYTHON=$(READER)/bin/python \
 	CHAINRULE_CHROMIUM=$(CHROMIUM) $(ONE_BLAS_THREAD) \
-	$(BIN)/pytest --numprocesses $(TEST_PROCESSES) --maxprocesses 4 --dist worksteal
+	$(BIN)/pytest --numprocesses $(TEST_PROCESSES) --maxprocesses 4 --dist loadgroup
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests listings benchmarks hooks conftest.py

@@ -18,6 +18,7 @@ import os
 import statistics
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from hypothesis import settings
 from markdown_it import MarkdownIt
 
@@ -31,6 +32,36 @@ if os.environ.get("CI"):
 
 def pytest_markdown_docs_markdown_it() -> MarkdownIt:
     return make_parser()
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A page's blocks run in one pytest-xdist worker, in page order.
+
+    A page may hand a result from one block to a later one through a file, as
+    a reader's session would through its variables (the convolution chapter
+    saves its trained models for the blocks below): those blocks must not be
+    spread over two processes. `make test` runs `--dist loadgroup`.
+    """
+    if item.path.suffix == ".md":
+        page = item.path.relative_to(item.config.rootpath).as_posix()
+        item.add_marker(pytest.mark.xdist_group(page.replace("/", "-")))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give grouped tests the ``@group`` suffix that pytest-xdist 3.8 means to give.
+
+    xdist's loadgroup scheduler groups tests by a suffix that its worker
+    writes into ``item._nodeid``; pytest 9.2 keeps the id in ``item._id``, so
+    the suffix is lost and the groups with it. Until xdist catches up, write
+    it where pytest 9.2 reads it (only where it is missing).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        mark = item.get_closest_marker("xdist_group")
+        if mark is not None and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{mark.args[0]}")
 
 
 INPAGE_TIMINGS: dict[str, dict[str, float]] = {}
