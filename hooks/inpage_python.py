@@ -17,10 +17,15 @@ After the build it copies into the site, under `assets/inpage/`:
   in `hooks/web/package-lock.json`), so no page ever asks a CDN for it;
 - the CodeMirror 6 editor, bundled by `hooks/web/build.mjs`;
 - `chainrule-<hash>.zip`, the package's modules straight from `src/`, so the
-  page runs exactly the code the tests test.
+  page runs exactly the code the tests test;
+- `snapshot-<hash>.bin`, Pyodide's memory with the interpreter started and
+  chainrule imported (made by `hooks/web/snapshot.mjs` under Node.js, kept
+  in `hooks/web/dist/` until the package or Pyodide changes): the worker
+  restores it instead of starting Python, which is most of a first Run.
 
-None of these is fetched on page load: inpage.js asks for Pyodide on the
-first Run and for the editor on the first Edit.
+None of these is fetched on page load: inpage.js asks for Pyodide when the
+reader shows the intent to run (the pointer or the focus on a Run button)
+and for the editor on the first Edit.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import hashlib
 import io
 import json
 import shutil
+import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -41,6 +48,8 @@ RUNNABLE_SECTIONS = ("part1/", "part2/")
 WEB = ROOT / "hooks" / "web"
 PYODIDE = WEB / "node_modules" / "pyodide"
 EDITOR_BUNDLE = WEB / "dist" / "editor.js"
+SNAPSHOT_SCRIPT = WEB / "snapshot.mjs"
+SNAPSHOTS = WEB / "dist" / "snapshots"  # made once per package and Pyodide version
 PYODIDE_FILES = (
     "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"
 )
@@ -48,6 +57,7 @@ ASSETS = "assets/inpage/"
 INSTALL_HINT = "run `make build` (or: npm ci --prefix hooks/web && node hooks/web/build.mjs)"
 
 _package: dict[str, bytes] = {}  # file name -> zip of src/chainrule, made once per build
+_snapshot: dict[str, str] = {}  # "name" -> the snapshot's file name for this build
 
 
 def pinned_pyodide_version() -> str:
@@ -89,11 +99,44 @@ def package_zip() -> tuple[str, bytes]:
     return f"chainrule-{hashlib.sha256(data).hexdigest()[:12]}.zip", data
 
 
+def snapshot_name(package: bytes) -> str:
+    """The memory snapshot's file name: a hash of everything it depends on
+    (the package, the Pyodide version, the script that makes it)."""
+    digest = hashlib.sha256(package)
+    digest.update(pinned_pyodide_version().encode())
+    digest.update(SNAPSHOT_SCRIPT.read_bytes())
+    return f"snapshot-{digest.hexdigest()[:12]}.bin"
+
+
+def make_snapshot(package: bytes, name: str) -> Path:
+    """The memory snapshot for `package`, made by snapshot.mjs under
+    Node.js unless an earlier build made it already."""
+    path = SNAPSHOTS / name
+    if path.is_file():
+        return path
+    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        zip_path = Path(scratch) / "chainrule.zip"
+        zip_path.write_bytes(package)
+        made = Path(scratch) / name
+        result = subprocess.run(
+            ["node", str(SNAPSHOT_SCRIPT), str(zip_path), str(made)],
+            capture_output=True, text=True, timeout=600,
+        )
+        if result.returncode != 0 or not made.is_file():
+            raise PluginError(f"In-page Python: snapshot.mjs failed: {result.stderr[-2000:]}")
+        for old in SNAPSHOTS.glob("snapshot-*.bin"):
+            old.unlink()
+        shutil.move(made, path)
+    return path
+
+
 def on_pre_build(config: Any) -> None:
     check_runtime_installed()
     name, data = package_zip()
     _package.clear()
     _package[name] = data
+    _snapshot["name"] = snapshot_name(data)
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
@@ -123,6 +166,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
         "assets": get_relative_url(ASSETS, page.url),
         "worker": get_relative_url("assets/javascripts/inpage-worker.js", page.url),
         "package": next(iter(_package)),
+        "snapshot": _snapshot["name"],
         "steps": [
             {"code": step.code if step.runnable else None, "continues": step.continues}
             for step in steps
@@ -164,7 +208,8 @@ def on_post_build(config: Any) -> None:
         shutil.copyfile(PYODIDE / name, target / "pyodide" / name)
     shutil.copyfile(EDITOR_BUNDLE, target / "editor.js")
     (target / "THIRD-PARTY-LICENCES.txt").write_text(third_party_notice(), encoding="utf-8")
-    for old in target.glob("chainrule-*.zip"):
+    for old in [*target.glob("chainrule-*.zip"), *target.glob("snapshot-*.bin")]:
         old.unlink()
     for name, data in _package.items():
         (target / name).write_bytes(data)
+        shutil.copyfile(make_snapshot(data, _snapshot["name"]), target / _snapshot["name"])

@@ -11,6 +11,9 @@ them in a Web Worker. These tests hold the page to CPython:
   chain (floats compared with a tolerance: Pyodide's libm is not glibc's);
 - no Pyodide file is asked for before the first click, and no request
   leaves 127.0.0.1 (all others are refused);
+- Python starts when the pointer reaches a Run button (before the click),
+  from the build's memory snapshot, and the next page of the visit runs
+  its blocks in a fresh namespace;
 - the reader's scenario: the chain-rule chapter, `a = 2.0` changed to
   `a = 3.0` in the graph example, Run, new gradients; an error shows its
   traceback; Stop ends `while True: pass` and the next Run works; keyboard
@@ -329,6 +332,8 @@ def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-
     assert not record["errors"] or killed_by_known_block, record["errors"][:3]
     assert any("/assets/inpage/pyodide/pyodide.asm.wasm" in u for u in record["requests"])
     assert not problems, "\n\n".join(problems)
+    # Python came from the build's memory snapshot, not a fresh start
+    assert page.evaluate("document.documentElement.dataset.inpagePython") == "snapshot"
     # A second Run of the first block: Python is loaded, only the block runs.
     again = run_block(page, marked[0])
     record_property(
@@ -485,6 +490,64 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
     assert not record["foreign"] and not record["errors"], (record["foreign"], record["errors"])
 
 
+WASM = "/assets/inpage/pyodide/pyodide.asm.wasm"
+
+
+@pytest.mark.browser
+def test_python_starts_on_intent_and_the_next_page_starts_fresh(  # type: ignore[no-untyped-def]
+    site_dir: Path, site_url: str, offline_page, reader_python: Path, tmp_path: Path
+) -> None:
+    """Network cut. Nothing is fetched on load; the pointer resting on Run
+    fetches Python before any click. A link to the next chapter: its block
+    prints what CPython prints, in a fresh namespace. (With the theme's
+    instant navigation the same Python would serve it; the site has no
+    site_url, which Material's instant navigation needs, so it is off.)"""
+    _, first_marked = program_of(built_html(site_dir, "part1/derivatives"))
+    steps, marked = program_of(built_html(site_dir, "part1/chain-rule"))
+    page, record = offline_page(site_url + "part1/derivatives/")
+    assert not [u for u in record["requests"] if "/assets/inpage/" in u], "fetched on load"
+    reveal(page, first_marked[0])
+    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{first_marked[0]}"]')
+    toolbar.get_by_role("button", name=re.compile(r"^Run code block")).hover()
+    for _ in range(600):  # up to a minute on a loaded machine, no click
+        if any(WASM in u for u in record["requests"]):
+            break
+        page.wait_for_timeout(100)
+    assert any(WASM in u for u in record["requests"]), "the hover did not start Python"
+    output = page.locator(f'.inpage-output[data-inpage-for="{first_marked[0]}"]')
+    assert output.is_hidden(), "nothing was clicked, so no output is shown"
+    assert run_block(page, first_marked[0])["state"] == "ok"
+
+    page.evaluate(
+        "path => { const content = document.querySelector('.md-content');"
+        " content.dataset.left = 'yes'; const a = document.createElement('a');"
+        " a.href = path; content.append(a); a.click(); }",
+        "/part1/chain-rule/",
+    )
+    page.wait_for_url(site_url + "part1/chain-rule/")
+    page.wait_for_function(  # the new page's buttons: inpage.js set it up
+        "() => !document.querySelector('.md-content').dataset.left"
+        f" && document.querySelectorAll('.inpage-toolbar').length === {len(marked)}"
+    )
+    got = run_block(page, marked[0])
+    (want,) = cpython_outputs(reader_python, [chain_codes(steps, marked[0])], tmp_path)
+    assert got["state"] == "ok" and same_output(got["stdout"], want["stdout"]), got["text"]
+    assert page.evaluate("document.documentElement.dataset.inpagePython") == "snapshot"
+
+    # the page's namespace holds only what its own block defined
+    defined = page.locator(f'.inpage-toolbar[data-inpage-for="{marked[0]}"]')
+    defined.get_by_role("button", name=re.compile("^Edit")).click()
+    editor = page.locator(f'[data-inpage-step="{marked[0]}"] .cm-content')
+    editor.wait_for()
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(
+        'print(sorted(k for k in globals() if not k.startswith("__")))\n'
+    )
+    assert run_block(page, marked[0])["stdout"].strip() == "[]"
+    assert not record["foreign"] and not record["errors"], (record["foreign"], record["errors"])
+
+
 @pytest.mark.browser
 def test_a_browser_that_cannot_run_says_why(  # type: ignore[no-untyped-def]
     site_dir: Path, site_url: str, chromium, offline_page
@@ -493,6 +556,7 @@ def test_a_browser_that_cannot_run_says_why(  # type: ignore[no-untyped-def]
     context = chromium.new_context()
     page = context.new_page()
     page.goto((site_dir / "part1" / "derivatives" / "index.html").as_uri())
+    open_all_details(page)  # the first block is a figure's code, folded under it
     run = page.locator(".inpage-toolbar button").first
     assert run.inner_text() == "Can't run: opened from a file"
     run.click()
@@ -502,6 +566,7 @@ def test_a_browser_that_cannot_run_says_why(  # type: ignore[no-untyped-def]
     page, record = offline_page(site_url + "part1/derivatives/")
     page.context.add_init_script("delete globalThis.WebAssembly")  # before the page's scripts
     page.reload(wait_until="networkidle")
+    open_all_details(page)
     run = page.locator(".inpage-toolbar button").first
     assert run.inner_text() == "Can't run: no WebAssembly"
     run.click()

@@ -2,16 +2,19 @@
 // freezes the page and Stop can end a runaway block by ending this worker.
 // Pyodide comes from the site itself (assets/inpage/pyodide/), and chainrule
 // from a zip of src/chainrule that the build makes: the page runs the code the
-// tests test. Nothing here is loaded until a reader presses Run.
+// tests test. Nothing here is loaded until a reader shows the intent to run
+// (inpage.js: the pointer or the focus on a Run button).
 //
-// Messages in:  {type: "init", pyodide: url of pyodide.mjs, package: url of the zip}
+// Messages in:  {type: "init", pyodide: url of pyodide.mjs, package: url of the zip,
+//                snapshot: url of the memory snapshot (hooks/web/snapshot.mjs) or null}
 //               {type: "run", id, chain: [code, ...]}  the last one is shown
-// Messages out: {type: "ready", seconds} | {type: "failed", message}
+// Messages out: {type: "ready", seconds, restored} | {type: "failed", message}
 //               {type: "out", id, stream: "stdout" | "stderr", text}
 //               {type: "done", id, ok, error, failedStep, seconds}
 
 let pyodide = null;
 let runner = null;
+let restored = false; // whether Python came from the snapshot
 // What the namespace holds now: the chain codes it ran, in order, all without
 // an error. A run whose chain extends this one continues from it; any other
 // run starts a fresh namespace, so re-running a block gives what a fresh
@@ -104,6 +107,16 @@ def _run(codes, first, emit_out, emit_err):
 _run
 `;
 
+const PRELOAD = `
+import importlib, pkgutil, chainrule
+for _module in pkgutil.iter_modules(chainrule.__path__, "chainrule."):
+    try:
+        importlib.import_module(_module.name)
+    except ImportError:
+        pass  # numpy's side of chainrule: no block that needs it runs in the page
+del _module
+`;
+
 // Output is posted in pieces of at most 50 ms or 8 kB, so a loop that prints
 // a lot neither floods the page with messages nor shows nothing until it ends.
 function makeEmitter(id, stream) {
@@ -121,18 +134,46 @@ function makeEmitter(id, stream) {
   return { emit, flush };
 }
 
+// Python restored from the build's memory snapshot (an interpreter that has
+// already started and imported chainrule: a fraction of a second), or, if
+// there is none or it cannot be restored here, started from scratch.
+async function startPython(loadPyodide, indexURL, snapshot) {
+  if (snapshot) {
+    try {
+      const memory = fetch(snapshot).then((response) => {
+        if (!response.ok) throw new Error(`could not fetch ${snapshot}: HTTP ${response.status}`);
+        return response.arrayBuffer();
+      });
+      const python = await loadPyodide({ indexURL, fullStdLib: false, _loadSnapshot: memory });
+      restored = true;
+      return python;
+    } catch (error) {
+      console.warn(`In-page Python: starting without the snapshot (${error})`);
+    }
+  }
+  return loadPyodide({ indexURL, fullStdLib: false });
+}
+
 async function init(message) {
   const started = performance.now();
   try {
+    // chainrule's zip downloads while Pyodide starts, not after
+    const zip = fetch(message.package).then((response) => {
+      if (!response.ok) throw new Error(`could not fetch ${message.package}: HTTP ${response.status}`);
+      return response.arrayBuffer();
+    });
+    zip.catch(() => {}); // reported where it is awaited
     const { loadPyodide } = await import(message.pyodide);
     const indexURL = new URL(".", new URL(message.pyodide, self.location.href)).href;
-    pyodide = await loadPyodide({ indexURL, fullStdLib: false });
-    const zip = await fetch(message.package);
-    if (!zip.ok) throw new Error(`could not fetch ${message.package}: HTTP ${zip.status}`);
+    pyodide = await startPython(loadPyodide, indexURL, message.snapshot);
     const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-    pyodide.unpackArchive(await zip.arrayBuffer(), "zip", { extractDir: sitePackages });
+    pyodide.unpackArchive(await zip, "zip", { extractDir: sitePackages });
     runner = pyodide.runPython(RUNNER);
-    postMessage({ type: "ready", seconds: (performance.now() - started) / 1000 });
+    // Import chainrule's standard-library modules now, while the reader is
+    // still reaching for Run: the first block then finds them in sys.modules,
+    // as every later block does anyway. Each run still gets a fresh namespace.
+    pyodide.runPython(PRELOAD);
+    postMessage({ type: "ready", seconds: (performance.now() - started) / 1000, restored });
   } catch (error) {
     postMessage({ type: "failed", message: String(error && error.message ? error.message : error) });
   }

@@ -4,8 +4,10 @@
 // browser with data-inpage-step and writes the page's program, block by
 // block with its continuation chains, into <script id="inpage-python">.
 // This file only adds buttons: Python (Pyodide, in a Web Worker) is fetched
-// the first time a reader presses Run, and the editor (CodeMirror 6) the
-// first time a reader presses Edit.
+// when a reader shows the intent to run (the pointer or the keyboard focus
+// reaches a Run button, or a block is opened for editing), so it is usually
+// loading before the click lands; the editor (CodeMirror 6) is fetched the
+// first time a reader presses Edit. Nothing is fetched on page load.
 (() => {
   "use strict";
   const data = document.getElementById("inpage-python");
@@ -56,7 +58,11 @@
     workerReady = new Promise((resolve, reject) => {
       worker.onmessage = (event) => {
         const message = event.data;
-        if (message.type === "ready") resolve(message.seconds);
+        if (message.type === "ready") {
+          // how Python started, for the tests: "snapshot" or "from scratch"
+          document.documentElement.dataset.inpagePython = message.restored ? "snapshot" : "from scratch";
+          resolve(message.seconds);
+        }
         else if (message.type === "failed") reject(new Error(message.message));
         else if (running && message.id === running.id) {
           if (message.type === "out") running.block.append(message.stream, message.text);
@@ -69,8 +75,17 @@
       type: "init",
       pyodide: url(config.assets + "pyodide/pyodide.mjs"),
       package: url(config.assets + config.package),
+      snapshot: config.snapshot ? url(config.assets + config.snapshot) : null,
     });
     return workerReady;
+  }
+
+  // The reader is about to run a block: start Python now, so its start-up
+  // overlaps the moment between reaching the button and pressing it. A
+  // failure here is reported by the Run that follows (it awaits the same promise).
+  function startOnIntent() {
+    if (cannotRun() || workerReady) return;
+    startWorker().catch(() => {});
   }
 
   function stopWorker() {
@@ -203,6 +218,8 @@
     reset.hidden = true;
     stop.hidden = true;
     toolbar.append(run, stop, edit, reset);
+    run.addEventListener("pointerenter", startOnIntent);
+    run.addEventListener("focus", startOnIntent);
     if (why) {
       run.textContent = `Can't run: ${why[0]}`;
       run.setAttribute("aria-label", `Can't run code block ${number}: ${why[0]}`);
@@ -224,6 +241,7 @@
           onRun: () => runBlock(),
         }));
         block.classList.add("inpage-editing");
+        startOnIntent(); // an edited block is about to run
         edit.hidden = true;
         reset.hidden = false;
       }
