@@ -158,8 +158,9 @@ def _markdown_cell(lines: list[str], page_src: str, base: str, page_url: str) ->
         if reference:
             target = absolute_link(reference.group(2), page_src, base, page_url)
             line = reference.group(1) + target + reference.group(3)
-        out.append(LINK.sub(link, line))
-    return "\n".join(out).strip("\n")
+        out.append(line)
+    # the whole cell at once: a link's text may wrap over two lines
+    return LINK.sub(link, "\n".join(out)).strip("\n")
 
 
 def notebook_cells(source: Path, page_src: str, base: str, page_url: str) -> list[dict[str, Any]]:

@@ -52,7 +52,7 @@ def test_chapter_notebook_is_valid_and_runs(
     for cell in notebook.cells:
         if cell.cell_type != "markdown":
             continue
-        for target in LINK_TARGET.findall(cell.source):
+        for target in LINK_TARGET.findall(_prose(cell.source)):
             assert re.match(r"^(https?://|mailto:)", target), (
                 f"{chapter}: a relative link {target!r} in the notebook"
             )
