@@ -26,7 +26,7 @@ import numpy as np
 
 from chainrule._checks import flag, real
 from chainrule.function import Context, Function
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, _as_tensor
 
 __all__ = ["Attention", "scaled_dot_product_attention"]
 
@@ -74,15 +74,7 @@ def _softmax_rows(scores: np.ndarray) -> np.ndarray:
 
 
 def _tensor(x: Any, what: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return Tensor(x)
-    except TypeError:
-        raise TypeError(
-            f"scaled_dot_product_attention: {what} needs a Tensor or an array, "
-            f"got {type(x).__name__}"
-        ) from None
+    return _as_tensor(x, f"scaled_dot_product_attention: {what}")
 
 
 def _check_shapes(q: Tensor, k: Tensor, v: Tensor) -> None:

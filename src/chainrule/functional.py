@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._checks import flag, real
-from chainrule.tensor import Tensor, _lift, _result, default_rng
+from chainrule.tensor import Tensor, _as_tensor, _lift, _result, default_rng
 
 __all__ = [
     "binary_cross_entropy_with_logits",
@@ -40,12 +40,7 @@ __all__ = [
 
 
 def _tensor(x: Any, name: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return Tensor(x)
-    except TypeError:
-        raise TypeError(f"{name} needs a Tensor or an array, got {type(x).__name__}") from None
+    return _as_tensor(x, name)
 
 
 def _one_axis(axis: Any, dim: Any, x: Tensor, op: str) -> int:

@@ -26,7 +26,7 @@ import numpy as np
 
 from chainrule._checks import flag, real
 from chainrule.function import Context, Function
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, _as_tensor
 
 __all__ = ["Normalize", "batch_norm", "layer_norm"]
 
@@ -69,14 +69,7 @@ class Normalize(Function):
 
 
 def _tensor(x: Any, op: str, what: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return Tensor(x)
-    except TypeError:
-        raise TypeError(
-            f"{op}: {what} needs a Tensor or an array, got {type(x).__name__}"
-        ) from None
+    return _as_tensor(x, f"{op}: {what}")
 
 
 def _optional(x: Any, op: str, what: str, shape: tuple[int, ...]) -> Tensor | None:

@@ -1210,6 +1210,17 @@ def _identity(g: np.ndarray) -> np.ndarray:
     return g
 
 
+def _as_tensor(x: Any, what: str) -> Tensor:
+    """`x` as a Tensor for an op's argument `what` (a Tensor passes through, an
+    array or a list is wrapped); anything else is refused by name."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except TypeError:
+        raise TypeError(f"{what} needs a Tensor or an array, got {type(x).__name__}") from None
+
+
 def _lift(value: Any, like: Tensor) -> Tensor:
     """`value` as a Tensor. A Python number takes `like`'s dtype, so that
     ``x32 * 2.0`` stays float32, and a mask beside numbers counts as 1 and 0,
