@@ -358,7 +358,7 @@ def _sweep(root: Value) -> None:
     cannot raise: overflow gives inf.)
     """
     order = topological_order(root)
-    if _OWN_RULES and any(type(node) in _OWN_RULES for node in order):
+    if _OWN_RULES and not _OWN_RULES.isdisjoint(map(type, order)):  # no Python loop
         return backward_pass(root, 1.0)  # a node with its own rule: ask it
     waiting = {root: 1.0}  # this pass's gradient of each node reached but not yet swept
     get = waiting.get

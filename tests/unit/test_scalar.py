@@ -517,3 +517,31 @@ def test_a_shallow_copy_shares_the_parents() -> None:
     b = a * 3.0
     twin = copy.copy(b)
     assert twin is not b and twin._parents[0] is a and (twin.data, twin.grad) == (6.0, 0.0)
+
+
+def test_sweep_stays_loop_free_once_a_subclass_has_its_own_rule() -> None:
+    """Defining a Value subclass with its own `_backward` (as a chapter does)
+    must not put a Python-level loop over every node into every later
+    backward pass of plain Values: the check runs in C (set.isdisjoint)."""
+    from chainrule.scalar import _sweep
+
+    class OwnRule(Value):
+        def _backward(self, upstream: float):  # type: ignore[no-untyped-def]
+            return super()._backward(upstream)
+
+    y = Value(1.0)
+    for _ in range(1000):
+        y = y + 1.0
+    calls = 0
+
+    def count(frame, event, arg):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += event == "call"
+
+    sys.setprofile(count)
+    try:
+        _sweep(y)
+    finally:
+        sys.setprofile(None)
+    assert calls < 10, f"{calls} Python calls for a 1,001-node chain"
+    assert OwnRule(2.0).data == 2.0
