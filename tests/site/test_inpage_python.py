@@ -214,6 +214,18 @@ def reveal(page, step: int) -> None:  # type: ignore[no-untyped-def]
     page.evaluate(REVEAL, step)
 
 
+def replace_code(page, step: int, code: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the block of `step` in the editor (its Edit button) and type `code`
+    over what it holds, as a reader would."""
+    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
+    toolbar.get_by_role("button", name=re.compile("^Edit")).click()
+    editor = page.locator(f'[data-inpage-step="{step}"] .cm-content')
+    editor.wait_for()
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(code)
+
+
 def run_block(page, step: int, timeout: float = RUN_TIMEOUT_MS) -> dict:  # type: ignore[no-untyped-def]
     """Press Run under the block of `step`; wait for the outcome."""
     output = page.locator(f'.inpage-output[data-inpage-for="{step}"]')
@@ -397,13 +409,7 @@ def test_reader_changes_a_and_reads_new_gradients(  # type: ignore[no-untyped-de
 
     page, record = offline_page(site_url + "part1/chain-rule/", wait_until="load")
     open_all_details(page)
-    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
-    toolbar.get_by_role("button", name=re.compile("^Edit")).click()
-    editor = page.locator(f'[data-inpage-step="{step}"] .cm-content')
-    editor.wait_for()
-    editor.click()
-    page.keyboard.press("Control+a")
-    page.keyboard.insert_text(edits[step])
+    replace_code(page, step, edits[step])
     got = run_block(page, step)
 
     # What CPython prints for the edited code, new gradients and all (and,
@@ -535,13 +541,8 @@ def test_python_starts_on_intent_and_the_next_page_starts_fresh(  # type: ignore
     assert page.evaluate("document.documentElement.dataset.inpagePython") == "snapshot"
 
     # the page's namespace holds only what its own block defined
-    defined = page.locator(f'.inpage-toolbar[data-inpage-for="{marked[0]}"]')
-    defined.get_by_role("button", name=re.compile("^Edit")).click()
-    editor = page.locator(f'[data-inpage-step="{marked[0]}"] .cm-content')
-    editor.wait_for()
-    editor.click()
-    page.keyboard.press("Control+a")
-    page.keyboard.insert_text(
+    replace_code(
+        page, marked[0],
         'print(sorted(k for k in globals() if not k.startswith("__")))\n'
     )
     assert run_block(page, marked[0])["stdout"].strip() == "[]"
