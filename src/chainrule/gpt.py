@@ -34,7 +34,7 @@ from chainrule.nn import (
     ModuleList,
     clip_grad_norm_,
 )
-from chainrule.optim import AdamW, warmup_cosine
+from chainrule.optim import AdamW
 from chainrule.tensor import Tensor, no_grad
 
 __all__ = [
@@ -276,12 +276,15 @@ def evaluate(model: GPT, ids: np.ndarray, n_chars: int = 32_768, batch_size: int
 def learning_rate(step: int, max_lr: float, min_lr: float, warmup: int, total: int) -> float:
     """Warm-up, then cosine decay: the learning rate for step `step` (from 0).
 
-    `optim.warmup_cosine` gives the shape, a factor that climbs in a straight
-    line to 1 over the first `warmup` steps, then falls along half a cosine
-    to ``min_lr / max_lr`` at step `total`; scaled by `max_lr`, it runs from
-    the peak `max_lr` down to the floor `min_lr`.
+    For the first `warmup` steps it climbs in a straight line to `max_lr`
+    (Adam's running averages start empty, so its first steps are noisy: we
+    let them be small). Then it falls along half a cosine to `min_lr` at
+    step `total`: big steps while the loss is high, small ones to settle.
     """
-    return max_lr * warmup_cosine(warmup, total, min_lr / max_lr)(step)
+    if step < warmup:
+        return max_lr * (step + 1) / warmup
+    progress = min((step - warmup) / max(total - warmup, 1), 1.0)  # 0 -> 1
+    return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))
 # --8<-- [end:learning_rate]
 
 
