@@ -1264,15 +1264,9 @@ def _compare(ufunc: np.ufunc, a: Tensor, other: Any, op: str) -> Tensor:
 
 
 def _constant(data: np.ndarray) -> Tensor:
-    """A tensor in no graph holding `data` as it is, in any dtype (a mask, indices)."""
-    out = Tensor.__new__(Tensor)
-    out.data = data
-    out.grad = None
-    out.requires_grad = False
-    out._parents = out._edges = out._saved = ()
-    out._op = ""
-    out._counter = [0]
-    return out
+    """A tensor in no graph holding `data` as it is, in any dtype (a mask, indices):
+    the output of an operation with no inputs."""
+    return _result(data, "")
 
 
 def _holds_integers(data: Any) -> bool:
