@@ -293,6 +293,7 @@ class Adam(Optimizer):
     """
 
     _STATE = ("m", "s", "steps")
+    _DECOUPLED = False  # weight decay added to the gradient (AdamW: applied to the weight)
 
     def __init__(
         self,
@@ -328,8 +329,11 @@ class Adam(Optimizer):
                 g = p.grad
                 if g is None:
                     continue
-                if group["weight_decay"]:
-                    g = g + group["weight_decay"] * p.data
+                decay = group["weight_decay"]
+                if decay and self._DECOUPLED:  # AdamW: shrink the weight itself
+                    p.data *= 1 - group["lr"] * decay
+                elif decay:
+                    g = g + decay * p.data
                 if p not in self.steps:  # its first gradient: start the averages at 0
                     self.steps[p] = 0
                     self.m[p], self.s[p] = np.zeros_like(p.data), np.zeros_like(p.data)
@@ -354,6 +358,8 @@ class AdamW(Adam):
     weight_decay * p`` directly, then takes the Adam step without decay.
     """
 
+    _DECOUPLED = True
+
     def __init__(
         self,
         params: Iterable[Tensor] | Iterable[dict],
@@ -363,21 +369,6 @@ class AdamW(Adam):
         weight_decay: float = 0.01,
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
-
-    def step(self) -> None:
-        """Shrink each weight that has a gradient, then an Adam step without decay."""
-        self._check_gradients()  # before the shrinking, which moves the weights
-        decays = [group["weight_decay"] for group in self.param_groups]
-        for group, decay in zip(self.param_groups, decays, strict=True):
-            for p in group["params"]:
-                if p.grad is not None:  # (the Adam step below counts the new version)
-                    p.data *= 1 - group["lr"] * decay
-            group["weight_decay"] = 0.0
-        try:
-            super().step()
-        finally:
-            for group, decay in zip(self.param_groups, decays, strict=True):
-                group["weight_decay"] = decay
 
 
 def _betas(betas: object, owner: str) -> tuple[float, float]:
