@@ -92,8 +92,10 @@ class Optimizer:
 
     def _checked(self, settings: dict[str, Any]) -> dict[str, Any]:
         """The group's settings, each checked (subclasses check their own)."""
-        return {**settings, "lr": real(settings["lr"], "lr (the learning rate)",
-                                       type(self).__name__, low=0.0, low_open=True)}
+        return {**settings, "lr": self._checked_lr(settings["lr"])}
+
+    def _checked_lr(self, value: Any) -> float:
+        return real(value, "lr (the learning rate)", type(self).__name__, low=0.0, low_open=True)
 
     @property
     def params(self) -> list[Tensor]:
@@ -113,7 +115,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        value = real(value, "lr (the learning rate)", type(self).__name__, low=0.0, low_open=True)
+        value = self._checked_lr(value)
         for group in self.param_groups:
             group["lr"] = value
 
