@@ -129,7 +129,7 @@ def _class_rows(
     logits' shape.
     """
     t = _class_indices(targets, op)
-    expected = logits.shape[:1] + logits.shape[2:] if logits.ndim >= 2 else ()
+    expected = _targets_shape(logits.shape)
     if logits.ndim == 0 or t.shape != expected:
         hint = ""
         if logits.ndim >= 3 and t.shape == logits.shape[:-1]:
@@ -158,6 +158,11 @@ def _class_rows(
         return np.moveaxis(grad, -1, 1) if logits.ndim >= 2 else grad
 
     return z, np.where(keep, t, 0), keep, back
+
+
+def _targets_shape(logits: tuple[int, ...]) -> tuple[int, ...]:
+    """The targets' shape for logits of shape `logits`: without the classes, axis 1."""
+    return logits[:1] + logits[2:] if len(logits) >= 2 else ()
 
 
 def _reduce(
@@ -207,8 +212,7 @@ def cross_entropy(
     e = np.exp(shifted)
     total = e.sum(axis=1, keepdims=True)
     losses = np.log(total[:, 0]) - shifted[rows, t]  # -log softmax(z)[t], row by row
-    shape = logits.shape[:1] + logits.shape[2:] if logits.ndim >= 2 else ()
-    loss, weigh = _reduce(losses, keep, reduction, shape, "cross_entropy")
+    loss, weigh = _reduce(losses, keep, reduction, _targets_shape(logits.shape), "cross_entropy")
 
     def rule(g: np.ndarray) -> np.ndarray:
         p = e / total  # softmax
@@ -308,8 +312,7 @@ def nll_loss(
     x = _tensor(log_probs, "nll_loss")
     z, t, keep, back = _class_rows(x.data, targets, "nll_loss", ignore_index)
     rows = np.arange(len(t))
-    shape = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
-    loss, weigh = _reduce(-z[rows, t], keep, reduction, shape, "nll_loss")
+    loss, weigh = _reduce(-z[rows, t], keep, reduction, _targets_shape(x.shape), "nll_loss")
 
     def rule(g: np.ndarray) -> np.ndarray:
         grad = np.zeros_like(z)
