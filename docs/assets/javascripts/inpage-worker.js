@@ -8,7 +8,7 @@
 // Messages in:  {type: "init", pyodide: url of pyodide.mjs, package: url of the zip,
 //                snapshot: url of the memory snapshot (hooks/web/snapshot.mjs) or null}
 //               {type: "run", id, chain: [code, ...]}  the last one is shown
-// Messages out: {type: "ready", seconds, restored} | {type: "failed", message}
+// Messages out: {type: "ready", seconds, restored, profile} | {type: "failed", message}
 //               {type: "out", id, stream: "stdout" | "stderr", text}
 //               {type: "done", id, ok, error, failedStep, seconds}
 
@@ -154,8 +154,33 @@ async function startPython(loadPyodide, indexURL, snapshot) {
   return loadPyodide({ indexURL, fullStdLib: false });
 }
 
+// Where a cold start's time goes, for benchmarks/bench_inpage.py: each phase's
+// milliseconds, and each file's fetch (from the worker's resource timing:
+// start and end, in ms since init began, and the bytes that came over the wire).
+function startupProfile(started, phases) {
+  const fetches = {};
+  for (const entry of performance.getEntriesByType("resource")) {
+    if (entry.startTime < started) continue;
+    const name = new URL(entry.name).pathname.split("/").pop();
+    fetches[name] = {
+      start: Math.round(entry.startTime - started),
+      end: Math.round(entry.responseEnd - started),
+      bytes: entry.encodedBodySize,
+    };
+  }
+  return { phases, fetches };
+}
+
 async function init(message) {
   const started = performance.now();
+  // the worker's clock starts when inpage.js creates it
+  const phases = { "load the worker's own script": Math.round(started) };
+  let mark = started;
+  const lap = (name) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark);
+    mark = now;
+  };
   try {
     // chainrule's zip downloads while Pyodide starts, not after
     const zip = fetch(message.package).then((response) => {
@@ -164,16 +189,29 @@ async function init(message) {
     });
     zip.catch(() => {}); // reported where it is awaited
     const { loadPyodide } = await import(message.pyodide);
+    lap("import pyodide.mjs");
     const indexURL = new URL(".", new URL(message.pyodide, self.location.href)).href;
     pyodide = await startPython(loadPyodide, indexURL, message.snapshot);
+    lap(restored ? "loadPyodide (fetch, compile, restore)" : "loadPyodide (fetch, compile, start)");
+    const archive = await zip;
+    lap("wait for chainrule's zip");
     const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-    pyodide.unpackArchive(await zip, "zip", { extractDir: sitePackages });
+    pyodide.unpackArchive(archive, "zip", { extractDir: sitePackages });
+    lap("unpack chainrule");
     runner = pyodide.runPython(RUNNER);
+    lap("define the runner");
     // Import chainrule's standard-library modules now, while the reader is
     // still reaching for Run: the first block then finds them in sys.modules,
     // as every later block does anyway. Each run still gets a fresh namespace.
-    pyodide.runPython(PRELOAD);
-    postMessage({ type: "ready", seconds: (performance.now() - started) / 1000, restored });
+    // A restored snapshot has them imported already; importing again would
+    // only retry, and fail again, each module that needs numpy (0.4 s).
+    if (!restored) {
+      pyodide.runPython(PRELOAD);
+      lap("preload chainrule's modules");
+    }
+    const profile = startupProfile(started, phases);
+    self.inpageStartup = profile; // read by benchmarks/bench_inpage.py
+    postMessage({ type: "ready", seconds: (performance.now() - started) / 1000, restored, profile });
   } catch (error) {
     postMessage({ type: "failed", message: String(error && error.message ? error.message : error) });
   }
