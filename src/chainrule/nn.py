@@ -18,7 +18,7 @@ import types
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -39,7 +39,9 @@ class Module:
 
     A subclass sets its tensors and sub-modules as attributes in ``__init__``
     and defines ``forward``; `parameters` finds every tensor that requires a
-    gradient, in the order the attributes were set.
+    gradient, in the order the attributes were set. State that is not learned
+    but must be saved with the model (running statistics) is registered with
+    `register_buffer`.
     """
 
     training = True  # train() and eval() switch it, for this module and every sub-module
@@ -78,25 +80,85 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def named_parameters(
-        self, prefix: str = "", remove_duplicate: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Tensor]]:
         """Pairs (dotted name, tensor), e.g. ``("layers.0.weight", W)``.
 
         A tensor reached twice (a layer used in two places, or a weight tied
         to another) is listed once, under its first name, as in PyTorch: an
         optimizer must move it once per step, not twice.
-        ``remove_duplicate=False`` lists it under every name.
+        ``remove_duplicate=False`` lists it under every name;
+        ``recurse=False`` lists this module's own tensors, not its sub-modules'.
         """
-        pairs = (
-            pair for name, value in vars(self).items()
-            for pair in _named(value, prefix + name, remove_duplicate)
-        )
+        pairs = self._members(prefix, recurse, parameters=True, buffers="none")
         return _first_of_each(pairs) if remove_duplicate else pairs
 
-    def parameters(self) -> list[Tensor]:
+    def parameters(self, recurse: bool = True) -> list[Tensor]:
         """Every tensor of this module and its sub-modules that requires a gradient
         (each once, however many places hold it)."""
-        return [tensor for _, tensor in self.named_parameters()]
+        return [tensor for _, tensor in self.named_parameters(recurse=recurse)]
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Keep `tensor` as ``self.<name>``: state that is not learned, as PyTorch's
+        ``register_buffer`` (BatchNorm's running statistics are buffers).
+
+        No optimizer moves a buffer (it is not in `parameters`), but
+        `state_dict`, `save` and `load` carry it beside the parameters, so a
+        saved model comes back computing the same numbers. ``persistent=False``
+        keeps it out of the state dict; a buffer set to None is skipped.
+        """
+        owner = f"{type(self).__name__}.register_buffer"
+        if not isinstance(name, str):
+            raise TypeError(f"{owner}: the name must be a str, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{owner}: a buffer name cannot be empty or contain '.', got {name!r}")
+        own = vars(self).setdefault("_buffers", {})  # name -> persistent
+        if name in vars(self) and name not in own:
+            raise KeyError(f"{owner}: attribute {name!r} already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"{owner}: cannot make a {type(tensor).__name__} the buffer {name!r} "
+                "(a Tensor or None is needed); wrap an array as Tensor(array)"
+            )
+        if tensor is not None and tensor.requires_grad:
+            raise ValueError(
+                f"{owner}: {name!r} requires grad, which makes it a parameter (set it "
+                "as an attribute); a buffer is state that is not learned: pass .detach()"
+            )
+        own[name] = flag(persistent, "persistent", owner)
+        setattr(self, name, tensor)
+
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """Pairs (dotted name, buffer), e.g. ``("bn.running_mean", tensor)``."""
+        pairs = self._members(prefix, recurse, parameters=False, buffers="all")
+        return _first_of_each(pairs) if remove_duplicate else pairs
+
+    def buffers(self, recurse: bool = True) -> list[Tensor]:
+        """Every buffer of this module and its sub-modules (each once)."""
+        return [tensor for _, tensor in self.named_buffers(recurse=recurse)]
+
+    def _members(
+        self, prefix: str, recurse: bool, parameters: bool, buffers: str
+    ) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, tensor) for every parameter (if `parameters`) and buffer
+        (`buffers`: "none", "all" or "persistent") in the order the attributes
+        were set, a tensor held twice under each of its names."""
+        own_buffers = vars(self).get("_buffers", {})
+        for name, value in self._entries():
+            if name not in own_buffers:
+                yield from _named(value, prefix + name, recurse, parameters, buffers)
+            elif value is not None and (buffers == "all" or
+                                        buffers == "persistent" and own_buffers[name]):
+                if not isinstance(value, Tensor):
+                    raise TypeError(f"{type(self).__name__}: the buffer {name!r} holds a "
+                                    f"{type(value).__name__}; a buffer is a Tensor or None")
+                yield prefix + name, value
+
+    def _entries(self) -> Iterable[tuple[str, Any]]:
+        """(name, value) of what this module holds, in the order it was set."""
+        return vars(self).items()
 
     def zero_grad(self) -> None:
         """Forget the gradients of every parameter (set them to None)."""
@@ -104,33 +166,34 @@ class Module:
             p.grad = None
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Name -> array (a copy) of every parameter; a shared one under each
-        of its names, as in PyTorch."""
-        pairs = self.named_parameters(remove_duplicate=False)
-        return {name: p.data.copy() for name, p in pairs}
+        """Name -> array (a copy) of every parameter and persistent buffer, in
+        PyTorch's names; a shared one under each of its names, as in PyTorch."""
+        pairs = self._members("", True, parameters=True, buffers="persistent")
+        return {name: t.data.copy() for name, t in pairs}
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Copy arrays into the parameters, in place: all or nothing.
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays into the parameters and buffers, in place: all or nothing.
 
         Names, shapes and dtypes (real numbers only) are checked for every
-        parameter first; only then is anything copied, so a bad entry leaves
-        the model exactly as it was.
+        entry first; only then is anything copied, so a bad entry leaves the
+        model exactly as it was. As in PyTorch, ``strict=False`` loads the
+        names both sides have and returns the others, (missing_keys,
+        unexpected_keys), instead of raising.
         """
         name_of_model = type(self).__name__
         if not isinstance(state, Mapping):
             raise TypeError(
                 f"{name_of_model}.load_state_dict needs a dict, got {type(state).__name__}"
             )
-        own = dict(self.named_parameters(remove_duplicate=False))
+        own = dict(self._members("", True, parameters=True, buffers="persistent"))
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
-        if missing or unexpected:
-            raise KeyError(
-                f"{type(self).__name__}: parameters missing from the weights: {missing}; "
-                f"names in the weights that this model does not have: {unexpected}"
-            )
+        if flag(strict, "strict", f"{name_of_model}.load_state_dict") and (missing or unexpected):
+            raise KeyError(_key_message(self, missing, unexpected))
         arrays = {}
         for name, p in own.items():  # check everything first ...
+            if name not in state:
+                continue
             array = np.asarray(state[name])
             if array.dtype.kind not in "fiu":
                 raise ValueError(
@@ -146,19 +209,21 @@ class Module:
                        "files saved before that change hold (in, out))" if transposed else "")
                 )
             arrays[name] = array
-        for name, p in own.items():  # ... then copy
-            p.data[...] = arrays[name]
+        for name, array in arrays.items():  # ... then copy
+            own[name].data[...] = array
+        return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: PathLike) -> None:
-        """Write every parameter to an ``.npz`` file (plain arrays, no pickle).
+        """Write the `state_dict` (parameters and buffers) to an ``.npz`` file
+        (plain arrays, no pickle).
         As numpy does, ``.npz`` is appended to a name without it; `load`
         finds the file under either name."""
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"save needs a file name, got {type(path).__name__} {path!r:.40}")
         np.savez(path, **self.state_dict())
 
-    def load(self, path: PathLike) -> None:
-        """Read parameters written by `save`, all or nothing (see `load_state_dict`).
+    def load(self, path: PathLike, strict: bool = True) -> IncompatibleKeys:
+        """Read what `save` wrote, all or nothing (see `load_state_dict`).
 
         Anything but an ``.npz`` archive (a ``.npy`` array, a text file, an
         empty file) is refused with a ValueError naming the file, and so is
@@ -186,7 +251,7 @@ class Module:
             raise ValueError(f"{path!r} is not a readable .npz archive: {error}") from None
         with archive:
             state = {name: _read_member(archive, name, path) for name in archive.files}
-        self.load_state_dict(state)
+        return self.load_state_dict(state, strict)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -222,18 +287,44 @@ def _weights_file(path: Any) -> str:
     return name
 
 
-def _named(value: Any, name: str, remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
+def _named(
+    value: Any, name: str, recurse: bool, parameters: bool, buffers: str
+) -> Iterator[tuple[str, Tensor]]:
+    """The parameters (tensors that require grad) and sub-modules' members in
+    an attribute's value: a tensor, a module, or a list, tuple or dict of them."""
     if isinstance(value, Tensor):
-        if value.requires_grad:
+        if parameters and value.requires_grad:
             yield name, value
     elif isinstance(value, Module):
-        yield from value.named_parameters(name + ".", remove_duplicate)
+        if recurse:
+            yield from value._members(name + ".", recurse, parameters, buffers)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _named(item, f"{name}.{i}", remove_duplicate)
+            yield from _named(item, f"{name}.{i}", recurse, parameters, buffers)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _named(item, f"{name}.{key}", remove_duplicate)
+            yield from _named(item, f"{name}.{key}", recurse, parameters, buffers)
+
+
+def _key_message(model: Module, missing: list[str], unexpected: list[str]) -> str:
+    """Why a strict load is refused: the names on each side only, and, when
+    only buffers are missing, how to read a file saved before buffers were."""
+    text = (f"{type(model).__name__}: missing from the weights: {missing}; "
+            f"names in the weights that this model does not have: {unexpected}")
+    buffer_names = {name for name, _ in model.named_buffers(remove_duplicate=False)}
+    if missing and not unexpected and set(missing) <= buffer_names:
+        text += (" (the missing ones are buffers, such as running statistics; files "
+                 "saved before chainrule kept buffers hold parameters only: "
+                 "load_state_dict(state, strict=False) reads them and leaves the "
+                 "buffers as they are)")
+    return text
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(state, strict=False)`` did not match, as PyTorch returns it."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 def _first_of_each(pairs: Iterable[tuple[str, Tensor]]) -> Iterator[tuple[str, Tensor]]:
@@ -326,14 +417,8 @@ class ModuleList(Module):
         self._items.append(module)
         return self
 
-    def named_parameters(
-        self, prefix: str = "", remove_duplicate: bool = True
-    ) -> Iterator[tuple[str, Tensor]]:
-        pairs = (
-            pair for i, module in enumerate(self._items)
-            for pair in module.named_parameters(f"{prefix}{i}.", remove_duplicate)
-        )
-        return _first_of_each(pairs) if remove_duplicate else pairs
+    def _entries(self) -> Iterable[tuple[str, Any]]:
+        return ((str(i), module) for i, module in enumerate(self._items))
 
     def __getitem__(self, index: int) -> Module:
         return self._items[index]
@@ -412,14 +497,8 @@ class ModuleDict(Module):
     def items(self) -> Iterable[tuple[str, Module]]:
         return self._items.items()
 
-    def named_parameters(
-        self, prefix: str = "", remove_duplicate: bool = True
-    ) -> Iterator[tuple[str, Tensor]]:
-        pairs = (
-            pair for name, module in self._items.items()
-            for pair in module.named_parameters(f"{prefix}{name}.", remove_duplicate)
-        )
-        return _first_of_each(pairs) if remove_duplicate else pairs
+    def _entries(self) -> Iterable[tuple[str, Any]]:
+        return self._items.items()
 
     def forward(self, *args: Any, **kwargs: Any) -> Tensor:
         raise NotImplementedError(
@@ -700,13 +779,13 @@ class BatchNorm1d(Module):
     """Normalise each feature (channel) over the batch, as ``torch.nn.BatchNorm1d``.
 
     Input (N, C) or (N, C, L). In training the batch's statistics normalise
-    and ``running_mean`` / ``running_var`` (numpy arrays, not parameters)
-    follow them with `momentum`, the variance unbiased as in PyTorch;
-    ``momentum=None`` makes them the plain average over all batches so far
-    (PyTorch's cumulative average, counted in ``num_batches_tracked``). After
-    ``eval()`` the running statistics normalise, so one sample's output no
-    longer depends on the others in its batch. ``state_dict`` holds the
-    parameters only (PyTorch's also holds the running statistics).
+    and ``running_mean`` / ``running_var`` follow them with `momentum`, the
+    variance unbiased as in PyTorch; ``momentum=None`` makes them the plain
+    average over all batches so far (PyTorch's cumulative average, counted in
+    ``num_batches_tracked``). After ``eval()`` the running statistics
+    normalise, so one sample's output no longer depends on the others in its
+    batch. The three are buffers (see `Module.register_buffer`): not learned,
+    but in ``state_dict`` under PyTorch's names, so a saved model keeps them.
     """
 
     def __init__(
@@ -723,22 +802,24 @@ class BatchNorm1d(Module):
                    momentum=0.1 if momentum is None else momentum, eps=eps)  # checks them
         self.eps = float(eps)
         self.momentum = None if momentum is None else float(momentum)
-        self.num_batches_tracked = 0
         dtype = _float_dtype(dtype)
         affine = flag(affine, "affine", "BatchNorm1d")
         self.weight = Tensor(np.ones(num_features, dtype), requires_grad=True) if affine else None
         self.bias = Tensor(np.zeros(num_features, dtype), requires_grad=True) if affine else None
         tracking = flag(track_running_stats, "track_running_stats", "BatchNorm1d")
-        self.running_mean = np.zeros(num_features, dtype) if tracking else None
-        self.running_var = np.ones(num_features, dtype) if tracking else None
+        self.register_buffer("running_mean",
+                             Tensor(np.zeros(num_features, dtype)) if tracking else None)
+        self.register_buffer("running_var",
+                             Tensor(np.ones(num_features, dtype)) if tracking else None)
+        self.register_buffer("num_batches_tracked", Tensor(0.0).long() if tracking else None)
 
     def forward(self, x: Tensor) -> Tensor:
         use_batch = self.training or self.running_mean is None
         momentum = self.momentum
         if self.training and self.running_mean is not None:
-            self.num_batches_tracked += 1
+            self.num_batches_tracked.add_(1)
             if momentum is None:  # the average of all batches: the n-th weighs 1/n
-                momentum = 1.0 / self.num_batches_tracked
+                momentum = 1.0 / self.num_batches_tracked.item()
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           training=use_batch, momentum=0.0 if momentum is None else momentum,
                           eps=self.eps)

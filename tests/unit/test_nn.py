@@ -336,3 +336,78 @@ def test_module_dict_attribute_access_is_pytorchs() -> None:
     assert names == ["wte.weight", "head.weight", "head.bias"]
     with pytest.raises(AttributeError, match="no module 'lm'"):
         layers.lm  # noqa: B018
+
+
+# ------------------------------------------------------------------ buffers
+class _Counter(nn.Module):
+    """A layer with a parameter, a buffer kept in the state dict and one kept out."""
+
+    def __init__(self) -> None:
+        self.weight = Tensor([1.0, 2.0], requires_grad=True)
+        self.register_buffer("seen", Tensor([0.0, 0.0]))
+        self.register_buffer("scratch", Tensor([5.0]), persistent=False)
+        self.register_buffer("unused", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * self.weight
+
+
+class _Outer(nn.Module):
+    def __init__(self) -> None:
+        self.inner = _Counter()
+        self.register_buffer("steps", Tensor(0.0).long())
+        self.head = nn.Linear(2, 1, rng=0)
+
+
+def test_a_buffer_is_state_but_not_a_parameter() -> None:
+    model = _Outer()
+    assert [n for n, _ in model.named_parameters()] == [
+        "inner.weight", "head.weight", "head.bias"]
+    assert [n for n, _ in model.named_buffers()] == ["inner.seen", "inner.scratch", "steps"]
+    assert model.buffers()[0] is model.inner.seen
+    assert [n for n, _ in model.named_buffers(recurse=False)] == ["steps"]
+    # PyTorch's positional order: named_parameters(prefix, recurse, remove_duplicate)
+    assert [n for n, _ in model.inner.named_parameters("x.", False)] == ["x.weight"]
+    assert list(model.named_parameters("", False)) == []
+    state = model.state_dict()  # non-persistent and None buffers are left out, as in PyTorch
+    assert list(state) == ["inner.weight", "inner.seen", "steps", "head.weight", "head.bias"]
+    assert state["steps"].dtype == np.int64 and state["steps"].shape == ()
+
+
+def test_buffers_go_through_save_and_load(tmp_path: Path) -> None:
+    model = _Outer()
+    model.inner.seen += Tensor([3.0, 4.0])
+    model.steps += 7
+    model.save(tmp_path / "outer.npz")
+    fresh = _Outer()
+    fresh.load(tmp_path / "outer.npz")
+    assert fresh.inner.seen.tolist() == [3.0, 4.0]
+    assert fresh.steps.item() == 7 and fresh.steps.dtype == np.int64
+    assert fresh.inner.scratch.tolist() == [5.0]  # not saved: keeps its own value
+
+
+def test_register_buffer_refuses_what_pytorch_refuses() -> None:
+    layer = _Counter()
+    with pytest.raises(TypeError, match="ndarray.*Tensor or None"):
+        layer.register_buffer("table", np.zeros(2))
+    with pytest.raises(KeyError, match="'weight' already exists"):
+        layer.register_buffer("weight", Tensor([0.0]))
+    with pytest.raises(KeyError, match=r"contain '\.'"):
+        layer.register_buffer("a.b", Tensor([0.0]))
+    with pytest.raises(ValueError, match="requires grad.*parameter"):
+        layer.register_buffer("learned", Tensor([0.0], requires_grad=True))
+    assert [n for n, _ in layer.named_buffers()] == ["seen", "scratch"]
+
+
+def test_load_state_dict_strict_and_not_strict() -> None:
+    model = _Outer()
+    old = {k: v for k, v in model.state_dict().items() if k not in ("inner.seen", "steps")}
+    with pytest.raises(KeyError, match=r"\['inner.seen', 'steps'\].*buffers.*strict=False"):
+        _Outer().load_state_dict(old)
+    fresh = _Outer()
+    fresh.head.weight.data[...] = 0.0
+    result = fresh.load_state_dict({**old, "extra": np.zeros(1)}, strict=False)
+    assert result.missing_keys == ["inner.seen", "steps"]
+    assert result.unexpected_keys == ["extra"]
+    np.testing.assert_array_equal(fresh.head.weight.data, model.head.weight.data)
+    assert model.load_state_dict(model.state_dict()) == ([], [])

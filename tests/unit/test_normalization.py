@@ -83,8 +83,8 @@ def test_batch_norm_running_statistics_and_eval_match_pytorch(momentum) -> None:
         batch = rng.normal(2.0, 3.0, size=(7, 4))
         ours(Tensor(batch))
         theirs(torch.tensor(batch))
-    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-14)
-    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-14)
     assert ours.num_batches_tracked == theirs.num_batches_tracked.item() == 3
     ours.eval()
     theirs.eval()
@@ -110,3 +110,87 @@ def test_batch_norm_without_running_statistics_uses_the_batch_in_eval() -> None:
     layer = nn.BatchNorm1d(2, track_running_stats=False).eval()
     out = layer(Tensor([[1.0, 2.0], [3.0, 6.0]]))
     np.testing.assert_allclose(out.data, [[-1.0, -1.0], [1.0, 1.0]], atol=1e-5)
+
+
+class _Net(nn.Module):
+    """Linear -> BatchNorm1d -> ReLU -> Linear, as the PyTorch twin below."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.fc1 = nn.Linear(3, 4, rng=seed)
+        self.bn = nn.BatchNorm1d(4)
+        self.fc2 = nn.Linear(4, 2, rng=seed + 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc2(self.bn(self.fc1(x)).relu())
+
+
+def _torch_twin(torch):
+    class Twin(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1 = torch.nn.Linear(3, 4, dtype=torch.float64)
+            self.bn = torch.nn.BatchNorm1d(4, dtype=torch.float64)
+            self.fc2 = torch.nn.Linear(4, 2, dtype=torch.float64)
+
+        def forward(self, x):
+            return self.fc2(torch.relu(self.bn(self.fc1(x))))
+
+    return Twin()
+
+
+@pytest.mark.torch
+def test_batch_norm_state_dict_has_pytorchs_keys_and_values_after_training(tmp_path) -> None:
+    """Running statistics are buffers: in state_dict under PyTorch's names, in
+    PyTorch's order, equal after training; a saved and loaded model gives the
+    same eval() output (before, they were lost and eval() gave another number)."""
+    torch = pytest.importorskip("torch")
+    from chainrule import optim
+
+    ours, theirs = _Net(), _torch_twin(torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert list(nn.BatchNorm1d(3).state_dict()) == list(torch.nn.BatchNorm1d(3).state_dict())
+    assert list(nn.BatchNorm1d(3, track_running_stats=False).state_dict()) == \
+        list(torch.nn.BatchNorm1d(3, track_running_stats=False).state_dict()) == ["weight", "bias"]
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    opt_ours = optim.SGD(ours.parameters(), lr=0.1)
+    opt_theirs = torch.optim.SGD(theirs.parameters(), lr=0.1)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        x, y = rng.normal(1.0, 2.0, size=(8, 3)), rng.normal(size=(8, 2))
+        opt_ours.zero_grad()
+        ((ours(Tensor(x)) - Tensor(y)) ** 2).mean().backward()
+        opt_ours.step()
+        opt_theirs.zero_grad()
+        ((theirs(torch.tensor(x)) - torch.tensor(y)) ** 2).mean().backward()
+        opt_theirs.step()
+    state, reference = ours.state_dict(), theirs.state_dict()
+    assert list(state) == list(reference)
+    for name, value in reference.items():
+        assert state[name].dtype == value.numpy().dtype, name
+        # atol: fc1.bias feeds BatchNorm, which cancels its gradient to rounding noise
+        np.testing.assert_allclose(state[name], value.numpy(), rtol=1e-12, atol=1e-15,
+                                   err_msg=name)
+    assert state["bn.num_batches_tracked"] == 5
+    ours.save(tmp_path / "net.npz")
+    loaded = _Net(seed=7)
+    loaded.load(tmp_path / "net.npz")
+    sample = rng.normal(size=(2, 3))
+    out = ours.eval()(sample).data
+    np.testing.assert_array_equal(loaded.eval()(sample).data, out)
+    np.testing.assert_allclose(out, theirs.eval()(torch.tensor(sample)).detach().numpy(),
+                               rtol=1e-12)
+
+
+@pytest.mark.torch
+def test_a_pytorch_batch_norm_state_loads_with_its_running_statistics() -> None:
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.BatchNorm1d(3, dtype=torch.float64)
+    rng = np.random.default_rng(4)
+    for _ in range(2):
+        theirs(torch.tensor(rng.normal(2.0, 3.0, size=(6, 3))))
+    ours = nn.BatchNorm1d(3)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert ours.num_batches_tracked.item() == 2
+    sample = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(ours.eval()(sample).data,
+                               theirs.eval()(torch.tensor(sample)).detach().numpy(), rtol=1e-13)
