@@ -34,11 +34,11 @@ from chainrule.nn import (
     ModuleList,
     clip_grad_norm_,
 )
-from chainrule.optim import AdamW
+from chainrule.optim import AdamW, warmup_cosine_lr
 from chainrule.tensor import Tensor, no_grad
 
 __all__ = [
-    "GPT", "MLP", "Block", "GPTConfig", "evaluate", "get_batch", "learning_rate", "train",
+    "GPT", "MLP", "Block", "GPTConfig", "evaluate", "get_batch", "train",
 ]
 
 
@@ -272,22 +272,6 @@ def evaluate(model: GPT, ids: np.ndarray, n_chars: int = 32_768, batch_size: int
 # --8<-- [end:evaluate]
 
 
-# --8<-- [start:learning_rate]
-def learning_rate(step: int, max_lr: float, min_lr: float, warmup: int, total: int) -> float:
-    """Warm-up, then cosine decay: the learning rate for step `step` (from 0).
-
-    For the first `warmup` steps it climbs in a straight line to `max_lr`
-    (Adam's running averages start empty, so its first steps are noisy: we
-    let them be small). Then it falls along half a cosine to `min_lr` at
-    step `total`: big steps while the loss is high, small ones to settle.
-    """
-    if step < warmup:
-        return max_lr * (step + 1) / warmup
-    progress = min((step - warmup) / max(total - warmup, 1), 1.0)  # 0 -> 1
-    return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))
-# --8<-- [end:learning_rate]
-
-
 # --8<-- [start:train]
 def train(
     model: GPT,
@@ -319,7 +303,7 @@ def train(
         optimizer.zero_grad()
         loss.backward()
         clip_grad_norm_(model.parameters(), clip)  # one bad batch cannot throw us far
-        optimizer.lr = learning_rate(step, max_lr, min_lr, warmup, steps)
+        optimizer.lr = warmup_cosine_lr(step, max_lr, min_lr, warmup, steps)
         optimizer.step()
         losses.append(loss.item())
         if report is not None and (every and (step + 1) % every == 0 or step + 1 == steps):

@@ -15,7 +15,9 @@ and its version counts up, so a backward pass through a graph built before
 the step refuses to run, as PyTorch's does, instead of using the new values.
 
 `lr_scheduler` holds the learning-rate schedules (``LambdaLR`` and the
-`warmup_cosine` factor), as ``torch.optim.lr_scheduler`` does.
+`warmup_cosine` factor), as ``torch.optim.lr_scheduler`` does;
+`warmup_cosine_lr` is the same schedule as a rate, for a loop that sets
+``optimizer.lr`` itself.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 from chainrule._checks import real
 from chainrule.tensor import Tensor, no_grad
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler", "warmup_cosine_lr"]
 
 
 class Optimizer:
@@ -432,33 +434,40 @@ class LambdaLR:
         self.base_lrs = list(state["base_lrs"])
 
 
-# --8<-- [start:warmup_cosine]
+# --8<-- [start:warmup_cosine_lr]
+def warmup_cosine_lr(step: int, max_lr: float, min_lr: float, warmup: int, total: int) -> float:
+    """Warm-up, then cosine decay: the learning rate for step `step` (from 0).
+
+    For the first `warmup` steps it climbs in a straight line to `max_lr`
+    (Adam's running averages start empty, so its first steps are noisy: we
+    let them be small). Then it falls along half a cosine to `min_lr` at
+    step `total`, and stays there: big steps while the loss is high, small
+    ones to settle. A run shorter than its warm-up spends all of it
+    warming up: the climb is shortened to `total` steps, so the last step
+    still reaches `max_lr`.
+    """
+    warmup = min(warmup, total)
+    if step < warmup:
+        return max_lr * (step + 1) / warmup
+    progress = min((step - warmup) / max(total - warmup, 1), 1.0)  # 0 -> 1
+    return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))
+# --8<-- [end:warmup_cosine_lr]
+
+
 def warmup_cosine(
     warmup_steps: int, total_steps: int, min_factor: float = 0.0
 ) -> Callable[[int], float]:
-    """The factor of the learning rate at each step: a linear warm-up, then a cosine decay.
-
-    For steps 0 .. warmup_steps - 1 the factor climbs in a straight line,
-    (step + 1) / warmup_steps, reaching 1: Adam's running averages start
-    empty, so its first steps are noisy, and we keep them small. Then it
-    falls along half a cosine from 1 to `min_factor` at `total_steps`, and
-    stays there: big steps while the loss is high, small ones to settle.
-    Use it with ``LambdaLR(optimizer, warmup_cosine(100, 3000, 0.1))``.
+    """The factor of the learning rate at each step, for `LambdaLR`: `warmup_cosine_lr`
+    from 1 down to `min_factor`, e.g. ``LambdaLR(optimizer, warmup_cosine(100, 3000, 0.1))``.
     """
     warmup = _count(warmup_steps, "warmup_steps")
     total = _count(total_steps, "total_steps")
-    if total < warmup:
-        raise ValueError(f"warmup_cosine: total_steps {total} is less than warmup_steps {warmup}")
     low = real(min_factor, "min_factor", "warmup_cosine", low=0.0, high=1.0)
 
     def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = min((step - warmup) / max(total - warmup, 1), 1.0)  # 0 -> 1
-        return low + (1 - low) * 0.5 * (1 + math.cos(math.pi * progress))
+        return warmup_cosine_lr(step, 1.0, low, warmup, total)
 
     return factor
-# --8<-- [end:warmup_cosine]
 
 
 def _count(value: Any, name: str) -> int:

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from chainrule.data import shakespeare_split
-from chainrule.gpt import GPT, GPTConfig, get_batch, learning_rate, train
+from chainrule.gpt import GPT, GPTConfig, get_batch, train
+from chainrule.optim import warmup_cosine_lr
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -130,7 +131,7 @@ def test_twenty_training_steps_match_pytorch_to_1e_10():
         loss.backward()
         norms.append(float(nn.utils.clip_grad_norm_(twin.parameters(), CLIP)))
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, LR, MIN_LR, WARMUP, STEPS)
+            group["lr"] = warmup_cosine_lr(step, LR, MIN_LR, WARMUP, STEPS)
         optimizer.step()
         theirs.append(loss.item())
 
@@ -142,7 +143,7 @@ def test_twenty_training_steps_match_pytorch_to_1e_10():
 
 
 def test_schedule_warms_up_then_decays_to_its_floor():
-    rates = [learning_rate(s, 1.0, 0.1, 10, 110) for s in range(120)]
+    rates = [warmup_cosine_lr(s, 1.0, 0.1, 10, 110) for s in range(120)]
     assert rates[0] == pytest.approx(0.1) and rates[9] == pytest.approx(1.0)
     assert all(a >= b for a, b in zip(rates[9:], rates[10:], strict=False))
     assert rates[60] == pytest.approx(0.55)  # half way down the cosine: the mid-point

@@ -311,8 +311,19 @@ def test_warmup_cosine_climbs_then_falls_to_the_floor() -> None:
     assert values[4] == 1.0 and values[9] == pytest.approx(0.55)
     assert values[14:] == [pytest.approx(0.1)] * 6
     assert all(a >= b for a, b in zip(values[3:], values[4:], strict=False))
-    with pytest.raises(ValueError, match="total_steps 3 is less than warmup_steps 4"):
-        optim.lr_scheduler.warmup_cosine(4, 3)
+
+
+def test_a_run_shorter_than_its_warm_up_climbs_to_the_peak_on_its_last_step() -> None:
+    """The listing test's 30-step run of train_gpt.py (warm-up 100): the climb is
+    shortened to the run, in the factor for LambdaLR and in the rate alike
+    (before, one refused such a run and the other ended at 3/10 of the peak)."""
+    factor = optim.lr_scheduler.warmup_cosine(4, 3, min_factor=0.1)
+    assert [factor(step) for step in range(3)] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    rates = [optim.warmup_cosine_lr(step, 1e-2, 1e-3, 100, 30) for step in range(30)]
+    assert rates[0] == pytest.approx(1e-2 / 30) and rates[-1] == pytest.approx(1e-2)
+    assert all(a < b for a, b in zip(rates, rates[1:], strict=False))
+    assert [factor(step) * 0.5 for step in range(3)] == \
+        [optim.warmup_cosine_lr(step, 0.5, 0.05, 4, 3) for step in range(3)]
 
 
 @pytest.mark.torch
