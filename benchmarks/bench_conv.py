@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -40,6 +38,7 @@ from typing import Any
 
 import numpy as np
 from bench_tensor import machine, openblas_threads
+from fresh_process import run_json
 
 from chainrule import Tensor, optim
 from chainrule.conv import digits_cnn
@@ -141,6 +140,7 @@ def child(name: str, dtype_name: str, weights_file: str) -> None:
     if weights_file:  # the same-computation check: one epoch, then the weights
         runner.epoch(12345)
         np.savez(weights_file, *runner.weights())
+        print(json.dumps({"weights_file": weights_file}))
         return
     runner.epoch(0)  # warm-up
     times: dict[str, list[float]] = {"cpu": [], "wall": []}
@@ -153,11 +153,7 @@ def child(name: str, dtype_name: str, weights_file: str) -> None:
 
 
 def run_child(name: str, dtype: Any, weights_file: str = "") -> Any:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", name, np.dtype(dtype).name, weights_file],
-        check=True, capture_output=True, text=True,
-    )
-    return json.loads(done.stdout) if not weights_file else None
+    return run_json(__file__, "--child", name, np.dtype(dtype).name, weights_file)
 
 
 def same_computation(dtype: Any, tolerance: float) -> float:

@@ -34,7 +34,6 @@ import json
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -43,6 +42,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from fresh_process import run_json
 
 RESULTS = Path(__file__).resolve().parent / "results" / "scalar.json"
 SIZES = [16, 16, 1]
@@ -256,11 +257,7 @@ def child(engine: str, part: str) -> None:
 
 
 def in_own_process(engine: str, part: str) -> Any:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", engine, part],
-        check=True, capture_output=True, text=True,
-    )
-    return json.loads(done.stdout)
+    return run_json(__file__, "--child", engine, part)
 
 
 def measure(rounds: int) -> dict[str, Any]:

@@ -39,8 +39,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
-import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -50,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from fresh_process import run_json
 
 from chainrule import Tensor, nn, optim
 from chainrule.data import batches, load_digits, train_test_split
@@ -321,11 +320,7 @@ def peak_rss_mb() -> float:
 
 
 def rss_of(which: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--rss-child", which],
-        check=True, capture_output=True, text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_json(__file__, "--rss-child", which)
 
 
 def accuracy_run(X_train, X_test, y_train, y_test, epochs: int = 30) -> dict[str, float]:
@@ -520,11 +515,7 @@ def main() -> None:
     for batch in SWEEP:
         times = time_epochs(runners, batch, n, sweep_rounds(args.rounds))
         results["sweep"][str(batch)] = {name: min(ts) * 1e3 for name, ts in times.items()}
-    child = subprocess.run(
-        [sys.executable, __file__, "--torch-default-child", "--rounds", str(args.rounds)],
-        check=True, capture_output=True, text=True,
-    )
-    default = json.loads(child.stdout.strip().splitlines()[-1])
+    default = run_json(__file__, "--torch-default-child", "--rounds", str(args.rounds))
     for batch, times in default["main"].items():
         row = results["epoch"][batch]
         figures = summarise({default["name"]: times}, row["steps"])[default["name"]]
