@@ -23,6 +23,7 @@ from hypothesis import settings
 from markdown_it import MarkdownIt
 
 from tests.markdown_parser import make_parser
+from tests.markdown_runner import ChainRunner  # noqa: F401 (runs each block of a chain once)
 from tests.site.pages import ARTIFACTS
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
