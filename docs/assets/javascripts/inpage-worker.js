@@ -134,6 +134,27 @@ function makeEmitter(id, stream) {
   return { emit, flush };
 }
 
+// The body of a response, inflated as it arrives if it is gzip: the build
+// gzips the snapshot (two thirds of it are zeros), but a host that labels
+// the file Content-Encoding: gzip has the browser inflate it first.
+async function inflated(response) {
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  const body = new ReadableStream({
+    start(controller) {
+      if (first.done) controller.close();
+      else controller.enqueue(first.value);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+  });
+  const gzipped = !first.done && first.value[0] === 0x1f && first.value[1] === 0x8b;
+  return new Response(gzipped ? body.pipeThrough(new DecompressionStream("gzip")) : body).arrayBuffer();
+}
+
 // Python restored from the build's memory snapshot (an interpreter that has
 // already started and imported chainrule: a fraction of a second), or, if
 // there is none or it cannot be restored here, started from scratch.
@@ -142,7 +163,7 @@ async function startPython(loadPyodide, indexURL, snapshot) {
     try {
       const memory = fetch(snapshot).then((response) => {
         if (!response.ok) throw new Error(`could not fetch ${snapshot}: HTTP ${response.status}`);
-        return response.arrayBuffer();
+        return inflated(response);
       });
       const python = await loadPyodide({ indexURL, fullStdLib: false, _loadSnapshot: memory });
       restored = true;
