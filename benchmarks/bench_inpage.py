@@ -14,9 +14,9 @@ first runnable block in three visits. Records
 - cold, with intent: a new profile, the pointer rests on Run for
   INTENT_LEAD_S before the click (inpage.js starts Python on the hover);
 - second page: the same visit goes on to the next page by a link, as a
-  reader does, and clicks its first Run at once: the HTTP cache is warm,
-  but a page load means a new worker (the theme's instant navigation,
-  which would keep it, is off: see docs/performance.md);
+  reader does, and clicks its first Run at once: the theme's instant
+  navigation swaps the page in, and the worker started on the first page
+  runs it (hooks/instant.py; the server's sitemap names its own port);
 - the time of a second Run of the same block (Python already loaded);
 - where a cold start's time goes: the worker's phases (import pyodide.mjs,
   loadPyodide with its fetches, WebAssembly compile and snapshot restore,
@@ -39,14 +39,12 @@ from __future__ import annotations
 import datetime
 import functools
 import gzip
-import http.server
 import json
 import os
 import platform
 import re
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -58,17 +56,15 @@ sys.path.insert(0, str(ROOT))
 # the browser test's way of running a page's blocks in turn, reused
 from tests.site.test_inpage_python import RUN_IN_TURN, open_all_details, program_of  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "hooks"))
+from instant import served  # noqa: E402  (the built site on 127.0.0.1, its sitemap on that port)
+
 RESULTS = ROOT / "benchmarks" / "results"
 CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM", "/usr/bin/chromium")
 # How long a reader's pointer rests on Run before the click: a deliberate
 # point-and-click takes about half a second from arrival to press.
 INTENT_LEAD_S = 0.5
 BLOCK_GOAL_S = 5.0  # issue 21: every block answers within 5 s in the page
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 def part_pages(site: Path) -> list[str]:
@@ -273,13 +269,9 @@ def startup_table(summary: dict) -> str:
 def main() -> None:
     site = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "site").resolve()
     results_dir = Path(sys.argv[2]) if len(sys.argv) > 2 else RESULTS
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
     results = {}
     load_before = os.getloadavg()[0]
-    with sync_playwright() as playwright:
+    with served(site) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         pages = part_pages(site)
         for page_name, next_page in zip(pages, pages[1:] + pages[:1], strict=True):
@@ -293,7 +285,6 @@ def main() -> None:
                   f"{max(b['seconds'] for b in result['blocks']):.2f} s "
                   f"({time.perf_counter() - started:.1f} s)")
         browser.close()
-    server.shutdown()
     def column(key: str) -> list[float]:
         return [r[key] for r in results.values()]
 
@@ -337,8 +328,8 @@ def main() -> None:
         f"| the same, the pointer resting on Run {INTENT_LEAD_S} s before the click "
         f"(Python starts on the hover; median) "
         f"| {summary['median_first_run_after_intent_s']:.2f} s |",
-        f"| click to output, first Run on the visit's second page (warm cache, "
-        f"new worker; median) | {summary['median_second_page_first_run_s']:.2f} s |",
+        f"| click to output, first Run on the visit's second page (reached by a link, "
+        f"the same worker; median) | {summary['median_second_page_first_run_s']:.2f} s |",
         f"| a second Run of the same block (median) "
         f"| {summary['median_second_run_s'] * 1000:.0f} ms |",
         f"| every runnable block run in page order ({summary['blocks']} blocks): the slowest, "

@@ -7,7 +7,7 @@ At build time, for each page of Parts I and II, this hook
   (standard library and chainrule's standard-library side only), and marks
   those blocks of the HTML with `data-inpage-step`; titled excerpts of
   `src/` or `listings/` files are never marked;
-- writes the page's program into `<script id="inpage-python">`, which
+- writes the page's program into `<template id="inpage-python">`, which
   `assets/javascripts/inpage.js` reads to add Run, Edit, Reset and Stop.
 
 After the build it copies into the site, under `assets/inpage/`:
@@ -181,9 +181,13 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
             for step in steps
         ],
     }
-    # every "<" as \u003c: no "</script>" or "<!--" in a code block can end the tag early
-    payload = json.dumps(program, ensure_ascii=False).replace("<", "\\u003c")
-    return f'{html}\n<script type="application/json" id="inpage-python">{payload}</script>\n'
+    # Every "<" as \u003c and "&" as \u0026: no "</template>" or "&amp;" in a
+    # code block can end the element early or be read as a character. A
+    # <template>, not a <script>: the theme's instant navigation runs every
+    # <script> of the new page as JavaScript.
+    payload = json.dumps(program, ensure_ascii=False)
+    payload = payload.replace("<", "\\u003c").replace("&", "\\u0026")
+    return f'{html}\n<template id="inpage-python" data-search-exclude>{payload}</template>\n'
 
 
 def third_party_notice() -> str:

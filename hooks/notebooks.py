@@ -32,7 +32,6 @@ bottom, and that no download holds a relative link.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
 import textwrap
@@ -41,12 +40,10 @@ from typing import Any
 
 import nbformat
 from blocks import MARKER, ROOT, Fence, include_targets, make_parser
+from instant import LOCAL_SITE_URL
 from mkdocs.exceptions import PluginError
 
 CHAPTER_SECTIONS = ("part1/", "part2/", "part3/", "part4/")
-# Where `make serve` puts the book; the Pages workflow sets CHAINRULE_SITE_URL
-# to the hosted address, so a published notebook links to the published book.
-LOCAL_SITE_URL = "http://127.0.0.1:8000/"
 LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 REFERENCE = re.compile(r"^(\s*\[[^\]^]+\]:\s+)(\S+)(.*)$")
 ATTRIBUTE_LIST = re.compile(r"^\s*\{\s*[:.#][^}]*\}\s*$")
@@ -63,7 +60,10 @@ _own_downloads: dict[str, Path] = {}  # a notebook page's url -> its source's fi
 
 
 def site_url(config: Any) -> str:
-    url = os.environ.get("CHAINRULE_SITE_URL") or config.get("site_url") or LOCAL_SITE_URL
+    """The book's address (hooks/instant.py: the Pages workflow's
+    CHAINRULE_SITE_URL, else `make serve`'s), so that a published notebook
+    links to the published book."""
+    url = config["site_url"]
     return url if url.endswith("/") else url + "/"
 
 

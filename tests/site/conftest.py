@@ -4,12 +4,9 @@ interpreter, and a local web server."""
 from __future__ import annotations
 
 import fcntl
-import functools
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
 import venv
 from collections.abc import Iterator
@@ -19,6 +16,9 @@ import pytest
 
 from tests.site.browser import open_page
 from tests.site.pages import ARTIFACTS, ROOT
+
+sys.path.insert(0, str(ROOT / "hooks"))
+from instant import served  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -90,20 +90,12 @@ def reader_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_url(site_dir: Path) -> Iterator[str]:
-    """The built site served on 127.0.0.1 at a free port."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    """The built site served on 127.0.0.1 at a free port, its sitemap naming
+    that port's pages, so that the theme's instant navigation works there."""
+    with served(site_dir) as address:
+        yield address
 
 
 # ---------------------------------------------------------------- the browser

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.browser import SCHEME, switch_scheme
+from tests.site.browser import SCHEME, switch_scheme, wait_until_drawn
 from tests.site.pages import (
     ARTIFACTS,
     DOCS,
@@ -57,9 +57,7 @@ PART_PAGES = sorted(  # as URL paths: "part1/chain-rule", "part2" (the part's in
     for part in ("part1", "part2")
     for path in (DOCS / part).glob("*.md")
 )
-PROGRAM = re.compile(
-    r'<script type="application/json" id="inpage-python">(.*?)</script>', re.DOTALL
-)
+PROGRAM = re.compile(r'<template id="inpage-python"[^>]*>(.*?)</template>', re.DOTALL)
 MARK = re.compile(r'<div class="language-[\w-]+ highlight" data-inpage-step="(\d+)"')
 NUMBER = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
 RUN_TIMEOUT_MS = 120_000
@@ -217,6 +215,7 @@ def reveal(page, step: int) -> None:  # type: ignore[no-untyped-def]
 def replace_code(page, step: int, code: str) -> None:  # type: ignore[no-untyped-def]
     """Open the block of `step` in the editor (its Edit button) and type `code`
     over what it holds, as a reader would."""
+    reveal(page, step)
     toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
     toolbar.get_by_role("button", name=re.compile("^Edit")).click()
     editor = page.locator(f'[data-inpage-step="{step}"] .cm-content')
@@ -497,19 +496,74 @@ def test_edit_error_stop_reset_by_keyboard_in_dark_at_phone_width(  # type: igno
 
 
 WASM = "/assets/inpage/pyodide/pyodide.asm.wasm"
+WORKERS = "document.documentElement.dataset.inpageWorkers"  # workers started in the visit
+# Set on the first page's window: still there after a link was followed, the
+# theme's instant navigation swapped the content in (a page load starts anew).
+MARK_WINDOW = "() => { window.sameVisit = 'yes'; }"
+SAME_WINDOW = "() => window.sameVisit === 'yes'"
+
+
+def follow_link(page, site_url: str, site_dir: Path, path: str) -> None:  # type: ignore[no-untyped-def]
+    """Click a link to `path` ("part1/chain-rule/") as a reader does; wait
+    until the new page's content is in and inpage.js has set it up."""
+    page.evaluate(
+        "path => { const content = document.querySelector('.md-content');"
+        " content.dataset.left = 'yes'; const a = document.createElement('a');"
+        " a.href = path; content.append(a); a.click(); }",
+        "/" + path,
+    )
+    page.wait_for_url(site_url + path)
+    _, marked = program_of(built_html(site_dir, path.rstrip("/")))
+    page.wait_for_function(
+        "count => { const content = document.querySelector('.md-content');"
+        " return content && !content.dataset.left"
+        " && document.querySelectorAll('.inpage-toolbar').length === count; }",
+        arg=len(marked),
+    )
+
+
+def reset_block(page, step: int) -> None:  # type: ignore[no-untyped-def]
+    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{step}"]')
+    toolbar.get_by_role("button", name=re.compile("^Reset")).click()
+
+
+def a_chain_of_two(site_dir: Path, pages: list[str]) -> tuple[str, int, int]:
+    """(page, first, then): the first page of `pages` with a runnable block
+    `then` that continues the runnable block `first`, which starts a chain."""
+    for name in pages:
+        steps, marked = program_of(built_html(site_dir, name))
+        for then in marked:
+            first = then - 1
+            if steps[then]["continues"] and first in marked and not steps[first]["continues"]:
+                return name, first, then
+    raise AssertionError(f"no runnable block continues another on {pages}")
+
+
+# Counts the runs of this code in the worker (sys outlives a namespace): a
+# run that continued an old namespace instead of running it again shows so.
+COUNTED = (
+    "import sys\n"
+    "sys.counted_runs = getattr(sys, 'counted_runs', 0) + 1\n"
+    "run_number = sys.counted_runs\n"
+    "from_the_last_page = True\n"
+)
 
 
 @pytest.mark.browser
-def test_python_starts_on_intent_and_the_next_page_starts_fresh(  # type: ignore[no-untyped-def]
+def test_python_starts_on_intent_and_one_worker_serves_the_visit(  # type: ignore[no-untyped-def]
     site_dir: Path, site_url: str, offline_page, reader_python: Path, tmp_path: Path
 ) -> None:
     """Network cut. Nothing is fetched on load; the pointer resting on Run
-    fetches Python before any click. A link to the next chapter: its block
-    prints what CPython prints, in a fresh namespace. (With the theme's
-    instant navigation the same Python would serve it; the site has no
-    site_url, which Material's instant navigation needs, so it is off.)"""
-    _, first_marked = program_of(built_html(site_dir, "part1/derivatives"))
-    steps, marked = program_of(built_html(site_dir, "part1/chain-rule"))
+    fetches Python before any click. A link to another chapter is followed
+    in the page (the theme's instant navigation): its blocks run in the
+    same worker, in a fresh namespace (even where its first block's code
+    is what the last page ran last), and print what CPython prints. The
+    browser's Back returns to a page whose Run buttons work."""
+    first_steps, first_marked = program_of(built_html(site_dir, "part1/derivatives"))
+    next_page, first, then = a_chain_of_two(
+        site_dir, [name for name in PART_PAGES if name != "part1/derivatives"]
+    )
+    steps, marked = program_of(built_html(site_dir, next_page))
     page, record = offline_page(site_url + "part1/derivatives/")
     assert not [u for u in record["requests"] if "/assets/inpage/" in u], "fetched on load"
     reveal(page, first_marked[0])
@@ -523,40 +577,112 @@ def test_python_starts_on_intent_and_the_next_page_starts_fresh(  # type: ignore
     output = page.locator(f'.inpage-output[data-inpage-for="{first_marked[0]}"]')
     assert output.is_hidden(), "nothing was clicked, so no output is shown"
     assert run_block(page, first_marked[0])["state"] == "ok"
+    # the last thing this page runs: COUNTED, as a chain of its own
+    starts = [i for i in first_marked if not first_steps[i]["continues"]]
+    replace_code(page, starts[0], COUNTED)
+    assert run_block(page, starts[0])["state"] == "ok"
 
-    page.evaluate(
-        "path => { const content = document.querySelector('.md-content');"
-        " content.dataset.left = 'yes'; const a = document.createElement('a');"
-        " a.href = path; content.append(a); a.click(); }",
-        "/part1/chain-rule/",
-    )
-    page.wait_for_url(site_url + "part1/chain-rule/")
-    page.wait_for_function(  # the new page's buttons: inpage.js set it up
-        "() => !document.querySelector('.md-content').dataset.left"
-        f" && document.querySelectorAll('.inpage-toolbar').length === {len(marked)}"
-    )
-    got = run_block(page, marked[0])
-    (want,) = cpython_outputs(reader_python, [chain_codes(steps, marked[0])], tmp_path)
+    page.evaluate(MARK_WINDOW)
+    follow_link(page, site_url, site_dir, next_page + "/")
+    assert page.evaluate(SAME_WINDOW), "the link loaded a new page: no instant navigation"
+    # The same code starts a chain here: a fresh namespace runs it again
+    # (a second run); continuing the last page's namespace would skip it.
+    replace_code(page, first, COUNTED)
+    replace_code(page, then, 'print(run_number)\n')
+    got = run_block(page, then)
+    assert got["stdout"].strip() == "2", got["text"]
+    assert page.evaluate(WORKERS) == "1", "the new page started a worker of its own"
+
+    # the book's code prints what CPython prints, from the same worker
+    for step in (first, then):
+        reset_block(page, step)
+    got = run_block(page, then)
+    (want,) = cpython_outputs(reader_python, [chain_codes(steps, then)], tmp_path)
     assert got["state"] == "ok" and same_output(got["stdout"], want["stdout"]), got["text"]
     assert page.evaluate("document.documentElement.dataset.inpagePython") == "snapshot"
+    # a name the last page defined is not defined here
+    replace_code(page, marked[0], 'print("from_the_last_page" in globals())\n')
+    assert run_block(page, marked[0])["stdout"].strip() == "False"
+    assert page.evaluate(WORKERS) == "1"
 
-    # the page's namespace holds only what its own block defined
-    replace_code(
-        page, marked[0],
-        'print(sorted(k for k in globals() if not k.startswith("__")))\n'
+    # Back: the first page again, in the same visit, its buttons working
+    page.go_back()
+    page.wait_for_url(site_url + "part1/derivatives/")
+    page.wait_for_function(
+        "count => document.querySelectorAll('.inpage-toolbar').length === count",
+        arg=len(first_marked),
     )
-    assert run_block(page, marked[0])["stdout"].strip() == "[]"
+    assert page.evaluate(SAME_WINDOW), "Back loaded the page anew"
+    assert run_block(page, first_marked[0])["state"] == "ok"
+    assert page.evaluate(WORKERS) == "1"
     assert not record["foreign"] and not record["errors"], (record["foreign"], record["errors"])
+
+
+# The pages a reader might pass through: math, figures, Mermaid, Run
+# buttons, and the notebook chapter, whose page carries scripts of its own.
+VISIT = [
+    "part2/computational-graphs/",
+    "part3/training-on-digits/",
+    "part1/chain-rule/",
+    "performance/",
+]
+RAW_MATH = re.compile(r"\\\(|\\\[|\$\$")  # what KaTeX did not render: \( \[ $$
+# The page's text outside code, scripts and what KaTeX drew (which keeps the TeX).
+PROSE = """() => {
+  const content = document.querySelector('.md-content').cloneNode(true);
+  const skipped = 'pre, code, .katex, script, style, template';
+  content.querySelectorAll(skipped).forEach((element) => element.remove());
+  return content.textContent;
+}"""
+
+
+@pytest.mark.browser
+def test_a_page_reached_by_instant_navigation_is_whole(  # type: ignore[no-untyped-def]
+    site_dir: Path, site_url: str, offline_page
+) -> None:
+    """Network cut. From the first page, links lead through pages with math,
+    numbered figures, Mermaid diagrams, Run buttons and a notebook, each
+    swapped in by the theme's instant navigation: each is drawn as on a
+    page load, with no console error, no request off 127.0.0.1, and no
+    in-page Python fetched (no Run was pointed at)."""
+    page, record = offline_page(site_url + "part1/derivatives/", wait_until="load")
+    wait_until_drawn(page)
+    page.evaluate(MARK_WINDOW)
+    drawn = {"math": 0, "diagrams": 0, "figures": 0, "notebook math": 0}
+    for path in VISIT:
+        follow_link(page, site_url, site_dir, path)
+        assert page.evaluate(SAME_WINDOW), f"{path}: loaded anew, not swapped in"
+        wait_until_drawn(page)  # KaTeX rendered the math, Mermaid drew the diagrams
+        text = page.evaluate(PROSE)
+        assert not RAW_MATH.search(text), f"{path}: raw math: {RAW_MATH.search(text)}"
+        html = built_html(site_dir, path.rstrip("/"))
+        numbers = page.locator(".cr-figure__number").all_inner_texts()
+        assert numbers == [f"Figure {n}." for n in range(1, html.count("cr-figure__number") + 1)]
+        drawn["math"] += page.locator(".arithmatex .katex").count()
+        drawn["diagrams"] += page.locator(".mermaid").count()
+        drawn["figures"] += len(numbers)
+        drawn["notebook math"] += page.locator(".jupyter-wrapper .katex").count()
+    assert all(drawn.values()), f"the visit met no {[k for k, v in drawn.items() if not v]}"
+    assert not record["foreign"], record["foreign"][:3]
+    assert not record["errors"], record["errors"][:3]
+    assert not [u for u in record["requests"] if "/assets/inpage/" in u], "fetched with no intent"
 
 
 @pytest.mark.browser
 def test_a_browser_that_cannot_run_says_why(  # type: ignore[no-untyped-def]
     site_dir: Path, site_url: str, chromium, offline_page
 ) -> None:
-    """From file://, and in a browser without WebAssembly, the button says why."""
+    """From file://, and in a browser without WebAssembly, the button says why.
+    On file:// the page is drawn as ever: the theme's instant navigation,
+    which cannot work there, is off (hooks/instant.py), so the scripts that
+    wait for the theme's document$ run (the math is rendered)."""
     context = chromium.new_context()
     page = context.new_page()
     page.goto((site_dir / "part1" / "derivatives" / "index.html").as_uri())
+    page.wait_for_function(
+        "() => document.querySelector('.arithmatex') && [...document.querySelectorAll("
+        "'.arithmatex')].every(e => e.querySelector('.katex'))", timeout=30_000
+    )
     open_all_details(page)  # the first block is a figure's code, folded under it
     run = page.locator(".inpage-toolbar button").first
     assert run.inner_text() == "Can't run: opened from a file"

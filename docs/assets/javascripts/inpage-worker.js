@@ -7,7 +7,8 @@
 //
 // Messages in:  {type: "init", pyodide: url of pyodide.mjs, package: url of the zip,
 //                snapshot: url of the memory snapshot (hooks/web/snapshot.mjs) or null}
-//               {type: "run", id, chain: [code, ...]}  the last one is shown
+//               {type: "run", id, chain: [code, ...], page}  the last code is shown;
+//               page names the page of the visit (inpage.js) the run is for
 // Messages out: {type: "ready", seconds, restored, profile} | {type: "failed", message}
 //               {type: "out", id, stream: "stdout" | "stderr", text}
 //               {type: "done", id, ok, error, failedStep, seconds}
@@ -20,6 +21,10 @@ let restored = false; // whether Python came from the snapshot
 // run starts a fresh namespace, so re-running a block gives what a fresh
 // interpreter gives.
 let done = [];
+// The page the namespace belongs to. One worker serves a whole visit (the
+// theme's instant navigation), and a new page never continues the last
+// one's namespace, even where its first blocks are the same code.
+let page = null;
 
 const RUNNER = `
 import linecache, sys, traceback
@@ -241,6 +246,10 @@ async function init(message) {
 function run(message) {
   const started = performance.now();
   const { id, chain } = message;
+  if (message.page !== page) {
+    page = message.page;
+    done = [];
+  }
   const extends_ = done.length < chain.length && done.every((code, i) => code === chain[i]);
   const first = extends_ ? done.length : 0;
   const out = makeEmitter(id, "stdout");

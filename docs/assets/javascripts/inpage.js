@@ -2,25 +2,33 @@
 //
 // The build (hooks/inpage_python.py) marks each block that can run in a
 // browser with data-inpage-step and writes the page's program, block by
-// block with its continuation chains, into <script id="inpage-python">.
+// block with its continuation chains, into <template id="inpage-python">.
 // This file only adds buttons: Python (Pyodide, in a Web Worker) is fetched
 // when a reader shows the intent to run (the pointer or the keyboard focus
 // reaches a Run button, or a block is opened for editing), so it is usually
 // loading before the click lands; the editor (CodeMirror 6) is fetched the
 // first time a reader presses Edit. Nothing is fetched on page load.
+//
+// The theme's instant navigation (hooks/instant.py) swaps a new page's
+// content in without reloading this script, and announces each page on
+// document$: the worker below lives for the whole visit, and each page's
+// buttons are set up when it arrives. Each page still runs in a fresh
+// namespace: every run names its page, and the worker starts afresh when
+// the page changes.
 (() => {
   "use strict";
-  const data = document.getElementById("inpage-python");
-  if (!data) return;
-  const config = JSON.parse(data.textContent);
   const url = (relative) => new URL(relative, document.baseURI).href;
-  const steps = config.steps; // [{code, continues, runnable}] in page order
-  const editors = new Map(); // step index -> CodeMirror view
+  // the visit's: one worker, one editor module, at most one run at a time
   let editorModule = null;
   let worker = null;
   let workerReady = null; // a promise, resolved when Python is loaded
+  let workersStarted = 0;
   let running = null; // {id, resolve, block} of the run in progress
   let nextRunId = 1;
+  let pagesSeen = 0;
+  // the page's: {id, config, steps: [{code, continues}] in page order,
+  // editors: step index -> CodeMirror view}
+  let page = null;
 
   // Why this browser cannot run the blocks, or "" if it can.
   function cannotRun() {
@@ -39,14 +47,14 @@
   }
 
   function currentCode(index) {
-    const view = editors.get(index);
-    return view ? editorModule.editorText(view) : steps[index].code;
+    const view = page.editors.get(index);
+    return view ? editorModule.editorText(view) : page.steps[index].code;
   }
 
   // The codes to run for step `index`: its chain's earlier blocks, then itself.
   function chainOf(index) {
     let first = index;
-    while (first > 0 && steps[first].continues) first -= 1;
+    while (first > 0 && page.steps[first].continues) first -= 1;
     const chain = [];
     for (let i = first; i <= index; i += 1) chain.push(currentCode(i));
     return { first, chain };
@@ -54,7 +62,10 @@
 
   function startWorker() {
     if (workerReady) return workerReady;
+    const config = page.config;
     worker = new Worker(url(config.worker), { type: "module" });
+    workersStarted += 1;
+    document.documentElement.dataset.inpageWorkers = String(workersStarted); // for the tests
     workerReady = new Promise((resolve, reject) => {
       worker.onmessage = (event) => {
         const message = event.data;
@@ -171,6 +182,7 @@
   }
 
   function setUp(block) {
+    const here = page; // this block's page, should the reader move on
     const index = Number(block.dataset.inpageStep);
     const number = [...document.querySelectorAll("[data-inpage-step]")].indexOf(block) + 1;
     const toolbar = document.createElement("div");
@@ -228,15 +240,16 @@
     block.after(toolbar, output);
 
     async function openEditor(focus) {
+      const editors = here.editors;
       if (!editors.has(index)) {
-        editorModule = editorModule || (await import(url(config.assets + "editor.js")));
+        editorModule = editorModule || (await import(url(here.config.assets + "editor.js")));
         if (editors.has(index)) return;
         const holder = document.createElement("div");
         holder.className = "inpage-editor";
         const pre = block.querySelector("pre");
         pre.hidden = true;
         pre.after(holder);
-        editors.set(index, editorModule.createEditor(holder, steps[index].code, {
+        editors.set(index, editorModule.createEditor(holder, here.steps[index].code, {
           label: `Python code of block ${number} (Ctrl+Enter runs it)`,
           onRun: () => runBlock(),
         }));
@@ -249,8 +262,8 @@
     }
 
     function resetBlock() {
-      const viewOf = editors.get(index);
-      if (viewOf) editorModule.setEditorText(viewOf, steps[index].code);
+      const viewOf = here.editors.get(index);
+      if (viewOf) editorModule.setEditorText(viewOf, here.steps[index].code);
       if (viewOf) viewOf.focus();
     }
 
@@ -273,7 +286,7 @@
       const { first, chain } = chainOf(index);
       delete output.dataset.state;
       // the last run's "Ran in … s" (or error) goes at once, not when this run ends
-      status.textContent = workerReady ? "Running…" : "Loading Python (the first run on a page takes a few seconds)…";
+      status.textContent = workerReady ? "Running…" : "Loading Python (the first run of a visit takes a few seconds)…";
       state.stdout = "";
       state.stderr = "";
       stdout.replaceChildren();
@@ -291,7 +304,7 @@
         const outcome = await Promise.race([startWorker().then(() => "ready"), finished]);
         if (outcome === "ready") {
           status.textContent = "Running…";
-          worker.postMessage({ type: "run", id, chain });
+          worker.postMessage({ type: "run", id, chain, page: here.id });
           result = await finished;
         } else {
           result = outcome;
@@ -300,7 +313,7 @@
         result = { failedToLoad: String(error.message || error) };
         stopWorker();
       } finally {
-        running = null;
+        if (running && running.id === id) running = null;
         stop.hidden = true;
         block.removeAttribute("aria-busy");
         if (document.activeElement === stop || hadFocus) run.focus();
@@ -341,5 +354,26 @@
     return position === -1 ? "(hidden)" : String(position + 1);
   }
 
-  document.querySelectorAll("[data-inpage-step]").forEach(setUp);
+  // A page arrives: on load, and after each instant navigation.
+  function setUpPage() {
+    pagesSeen += 1;
+    if (running) {
+      // The reader left a page whose block was still running: stop it (its
+      // output has nowhere to go, and this page's blocks need the worker).
+      stopWorker();
+      running.resolve({ stopped: true });
+      running = null;
+    }
+    const data = document.getElementById("inpage-python");
+    if (!data) {
+      page = null; // a page without runnable blocks
+      return;
+    }
+    const config = JSON.parse(data.content.textContent);
+    // the last page's editors went with its content
+    page = { id: pagesSeen, config, steps: config.steps, editors: new Map() };
+    document.querySelectorAll("[data-inpage-step]").forEach(setUp);
+  }
+
+  document$.subscribe(setUpPage);
 })();
