@@ -39,7 +39,8 @@ class Module:
 
     A subclass sets its tensors and sub-modules as attributes in ``__init__``
     and defines ``forward``; `parameters` finds every tensor that requires a
-    gradient, in the order the attributes were set. State that is not learned
+    gradient: the module's own, in the order the attributes were set, then
+    each sub-module's, as PyTorch orders them. State that is not learned
     but must be saved with the model (running statistics) is registered with
     `register_buffer`.
     """
@@ -143,18 +144,29 @@ class Module:
         self, prefix: str, recurse: bool, parameters: bool, buffers: str
     ) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, tensor) for every parameter (if `parameters`) and buffer
-        (`buffers`: "none", "all" or "persistent") in the order the attributes
-        were set, a tensor held twice under each of its names."""
+        (`buffers`: "none", "all" or "persistent"), a tensor held twice under
+        each of its names. PyTorch's order: this module's own parameters, then
+        its own buffers, then each sub-module's members, each group in the
+        order the attributes were set."""
         own_buffers = vars(self).get("_buffers", {})
+        tensors: list[tuple[str, Tensor]] = []
+        modules: list[tuple[str, Module]] = []
+        kept_buffers = []
         for name, value in self._entries():
             if name not in own_buffers:
-                yield from _named(value, prefix + name, recurse, parameters, buffers)
+                _sort_out(value, prefix + name, tensors, modules)
             elif value is not None and (buffers == "all" or
                                         buffers == "persistent" and own_buffers[name]):
                 if not isinstance(value, Tensor):
                     raise TypeError(f"{type(self).__name__}: the buffer {name!r} holds a "
                                     f"{type(value).__name__}; a buffer is a Tensor or None")
-                yield prefix + name, value
+                kept_buffers.append((prefix + name, value))
+        if parameters:
+            yield from ((name, t) for name, t in tensors if t.requires_grad)
+        yield from kept_buffers
+        if recurse:
+            for name, module in modules:
+                yield from module._members(name + ".", recurse, parameters, buffers)
 
     def _entries(self) -> Iterable[tuple[str, Any]]:
         """(name, value) of what this module holds, in the order it was set."""
@@ -287,23 +299,21 @@ def _weights_file(path: Any) -> str:
     return name
 
 
-def _named(
-    value: Any, name: str, recurse: bool, parameters: bool, buffers: str
-) -> Iterator[tuple[str, Tensor]]:
-    """The parameters (tensors that require grad) and sub-modules' members in
-    an attribute's value: a tensor, a module, or a list, tuple or dict of them."""
+def _sort_out(
+    value: Any, name: str, tensors: list[tuple[str, Tensor]], modules: list[tuple[str, Module]]
+) -> None:
+    """File an attribute's value under `tensors` or `modules` by its dotted name:
+    a tensor, a module, or a list, tuple or dict of them (other values are not state)."""
     if isinstance(value, Tensor):
-        if parameters and value.requires_grad:
-            yield name, value
+        tensors.append((name, value))
     elif isinstance(value, Module):
-        if recurse:
-            yield from value._members(name + ".", recurse, parameters, buffers)
+        modules.append((name, value))
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _named(item, f"{name}.{i}", recurse, parameters, buffers)
+            _sort_out(item, f"{name}.{i}", tensors, modules)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _named(item, f"{name}.{key}", recurse, parameters, buffers)
+            _sort_out(item, f"{name}.{key}", tensors, modules)
 
 
 def _key_message(model: Module, missing: list[str], unexpected: list[str]) -> str:

@@ -363,14 +363,15 @@ def test_a_buffer_is_state_but_not_a_parameter() -> None:
     model = _Outer()
     assert [n for n, _ in model.named_parameters()] == [
         "inner.weight", "head.weight", "head.bias"]
-    assert [n for n, _ in model.named_buffers()] == ["inner.seen", "inner.scratch", "steps"]
-    assert model.buffers()[0] is model.inner.seen
+    # PyTorch's order: a module's own tensors, then its sub-modules'
+    assert [n for n, _ in model.named_buffers()] == ["steps", "inner.seen", "inner.scratch"]
+    assert model.buffers()[1] is model.inner.seen
     assert [n for n, _ in model.named_buffers(recurse=False)] == ["steps"]
     # PyTorch's positional order: named_parameters(prefix, recurse, remove_duplicate)
     assert [n for n, _ in model.inner.named_parameters("x.", False)] == ["x.weight"]
     assert list(model.named_parameters("", False)) == []
     state = model.state_dict()  # non-persistent and None buffers are left out, as in PyTorch
-    assert list(state) == ["inner.weight", "inner.seen", "steps", "head.weight", "head.bias"]
+    assert list(state) == ["steps", "inner.weight", "inner.seen", "head.weight", "head.bias"]
     assert state["steps"].dtype == np.int64 and state["steps"].shape == ()
 
 

@@ -194,3 +194,32 @@ def test_a_pytorch_batch_norm_state_loads_with_its_running_statistics() -> None:
     sample = rng.normal(size=(4, 3))
     np.testing.assert_allclose(ours.eval()(sample).data,
                                theirs.eval()(torch.tensor(sample)).detach().numpy(), rtol=1e-13)
+
+
+@pytest.mark.torch
+def test_names_come_in_pytorchs_order_own_tensors_before_sub_modules() -> None:
+    """PyTorch lists a module's own parameters, then its own buffers, then each
+    sub-module's, whatever the order the attributes were set in; zip over
+    two models' named_parameters() pairs the same tensors."""
+    torch = pytest.importorskip("torch")
+
+    class Ours(nn.Module):
+        def __init__(self) -> None:
+            self.inner = nn.Linear(2, 3)
+            self.register_buffer("count", Tensor(0.0).long())
+            self.scale = Tensor(np.ones(3), requires_grad=True)
+            self.bn = nn.BatchNorm1d(3)
+
+    class Theirs(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = torch.nn.Linear(2, 3)
+            self.register_buffer("count", torch.tensor(0))
+            self.scale = torch.nn.Parameter(torch.ones(3))
+            self.bn = torch.nn.BatchNorm1d(3)
+
+    ours, theirs = Ours(), Theirs()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    assert [n for n, _ in ours.named_parameters(recurse=False)] == ["scale"]
