@@ -38,10 +38,11 @@ class Module:
     """Base class of a layer or a model.
 
     A subclass sets its tensors and sub-modules as attributes in ``__init__``
-    and defines ``forward``; `parameters` finds every tensor that requires a
-    gradient: the module's own, in the order the attributes were set, then
-    each sub-module's, as PyTorch orders them. State that is not learned
-    but must be saved with the model (running statistics) is registered with
+    and defines ``forward``. A tensor that requires a gradient when it is set
+    becomes a *parameter* (see `__setattr__`); `parameters` lists the
+    module's own, in the order the attributes were set, then each
+    sub-module's, as PyTorch orders them. State that is not learned but must
+    be saved with the model (running statistics) is registered with
     `register_buffer`.
     """
 
@@ -49,6 +50,43 @@ class Module:
 
     def forward(self, x: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute; a tensor that requires grad is registered as a parameter.
+
+        Registration happens here, once, as PyTorch registers an
+        ``nn.Parameter`` when it is assigned (a tensor in a list, tuple or
+        dict is registered under its dotted name, ``blocks.0``). A parameter
+        stays one when it is frozen later with ``requires_grad_(False)``:
+        only its gradient stops (an optimizer skips it, its ``.grad`` being
+        None), and it is still listed, saved and loaded. A parameter set to
+        None is skipped until a tensor comes back. A tensor that does not
+        require grad in a parameter's place is refused, as PyTorch refuses
+        it: it would silently drop out of the saved weights.
+        """
+        names = vars(self).setdefault("_parameters", set())  # dotted names, e.g. "weight"
+        learnable = isinstance(value, Tensor) and value.requires_grad
+        if name in names and not (learnable or value is None or isinstance(value, Module)):
+            kind = "Tensor that does not require grad" if isinstance(value, Tensor) \
+                else type(value).__name__
+            raise TypeError(
+                f"{type(self).__name__}: {name!r} is a parameter, so it takes a Tensor "
+                f"that requires grad (or None), not a {kind}. To freeze it, call "
+                f"{name}.requires_grad_(False) on the parameter; to change its values, "
+                f"copy into {name}.data; to put a constant there, del the attribute first"
+            )
+        if value is not None and name not in vars(self).get("_buffers", {}):
+            names -= _own_names(names, name)
+            found: list[tuple[str, Tensor]] = []
+            _sort_out(value, name, found, [])
+            names.update(dotted for dotted, tensor in found if tensor.requires_grad)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        """``del module.weight`` removes a parameter's registration with it, as in PyTorch."""
+        super().__delattr__(name)
+        names = vars(self).get("_parameters", set())
+        names -= _own_names(names, name)
 
     def children(self) -> Iterator[Module]:
         """The sub-modules set as attributes (directly, or in a list, tuple or dict)."""
@@ -95,8 +133,8 @@ class Module:
         return _first_of_each(pairs) if remove_duplicate else pairs
 
     def parameters(self, recurse: bool = True) -> list[Tensor]:
-        """Every tensor of this module and its sub-modules that requires a gradient
-        (each once, however many places hold it)."""
+        """Every parameter of this module and its sub-modules (each once, however
+        many places hold it), frozen ones included, as in PyTorch."""
         return [tensor for _, tensor in self.named_parameters(recurse=recurse)]
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -148,13 +186,14 @@ class Module:
         each of its names. PyTorch's order: this module's own parameters, then
         its own buffers, then each sub-module's members, each group in the
         order the attributes were set."""
+        own_parameters = vars(self).get("_parameters", set())
         own_buffers = vars(self).get("_buffers", {})
         tensors: list[tuple[str, Tensor]] = []
         modules: list[tuple[str, Module]] = []
         kept_buffers = []
         for name, value in self._entries():
             if name not in own_buffers:
-                _sort_out(value, prefix + name, tensors, modules)
+                _sort_out(value, name, tensors, modules)
             elif value is not None and (buffers == "all" or
                                         buffers == "persistent" and own_buffers[name]):
                 if not isinstance(value, Tensor):
@@ -162,11 +201,11 @@ class Module:
                                     f"{type(value).__name__}; a buffer is a Tensor or None")
                 kept_buffers.append((prefix + name, value))
         if parameters:
-            yield from ((name, t) for name, t in tensors if t.requires_grad)
+            yield from ((prefix + name, t) for name, t in tensors if name in own_parameters)
         yield from kept_buffers
         if recurse:
             for name, module in modules:
-                yield from module._members(name + ".", recurse, parameters, buffers)
+                yield from module._members(prefix + name + ".", recurse, parameters, buffers)
 
     def _entries(self) -> Iterable[tuple[str, Any]]:
         """(name, value) of what this module holds, in the order it was set."""
@@ -314,6 +353,12 @@ def _sort_out(
     elif isinstance(value, dict):
         for key, item in value.items():
             _sort_out(item, f"{name}.{key}", tensors, modules)
+
+
+def _own_names(names: set[str], attribute: str) -> set[str]:
+    """The registered parameter names that belong to `attribute`: itself, and
+    the dotted names of what a list, tuple or dict held there (``blocks.0``)."""
+    return {name for name in names if name == attribute or name.startswith(attribute + ".")}
 
 
 def _key_message(model: Module, missing: list[str], unexpected: list[str]) -> str:

@@ -711,13 +711,18 @@ def _per_target_loss(z: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 def _embedding_module(weight: Tensor) -> nn.Embedding:
+    """The layer computing with the row's `weight`, which may be a plain tensor
+    (forward and numerical checks): del first, as a parameter takes only a
+    tensor that requires grad."""
     layer = nn.Embedding(5, 3, rng=0)
+    del layer.weight
     layer.weight = weight
     return layer
 
 
 def _linear_module(weight: Tensor, bias: Tensor) -> nn.Linear:
     layer = nn.Linear(3, 4, rng=0)
+    del layer.weight, layer.bias  # as in _embedding_module
     layer.weight, layer.bias = weight, bias
     return layer
 

@@ -412,3 +412,117 @@ def test_load_state_dict_strict_and_not_strict() -> None:
     assert result.unexpected_keys == ["extra"]
     np.testing.assert_array_equal(fresh.head.weight.data, model.head.weight.data)
     assert model.load_state_dict(model.state_dict()) == ([], [])
+
+
+# ------------------------------------------------------------------ frozen parameters
+class _TwoLayers(nn.Module):
+    """Linear -> ReLU -> Linear under PyTorch's names, for freezing the first."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.fc1 = nn.Linear(3, 4, rng=seed)
+        self.fc2 = nn.Linear(4, 2, rng=seed + 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc2(self.fc1(x).relu())
+
+
+def _torch_two_layers(torch, ours: _TwoLayers):
+    """The PyTorch twin of `ours`, holding the same weights (float64)."""
+    twin = torch.nn.Sequential()
+    twin.fc1 = torch.nn.Linear(3, 4, dtype=torch.float64)
+    twin.relu = torch.nn.ReLU()
+    twin.fc2 = torch.nn.Linear(4, 2, dtype=torch.float64)
+    twin.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    return twin
+
+
+@pytest.mark.torch
+def test_a_frozen_weight_stays_a_parameter_in_pytorchs_place() -> None:
+    """requires_grad_(False) stops the gradient, as in PyTorch; the tensor is still
+    listed and saved (before, it dropped out of parameters() and state_dict())."""
+    torch = pytest.importorskip("torch")
+    ours = _TwoLayers()
+    theirs = _torch_two_layers(torch, ours)
+    ours.fc1.weight.requires_grad_(False)
+    theirs.fc1.weight.requires_grad_(False)
+    names = [name for name, _ in theirs.named_parameters()]
+    assert [name for name, _ in ours.named_parameters()] == names
+    assert ours.parameters()[0] is ours.fc1.weight
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == names
+    fresh = _TwoLayers(seed=5)
+    fresh.fc1.weight.requires_grad_(False)
+    fresh.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    np.testing.assert_array_equal(fresh.fc1.weight.data, theirs.fc1.weight.detach().numpy())
+
+
+def test_a_frozen_layer_goes_through_save_and_load(tmp_path: Path) -> None:
+    """A fine-tuned model with a frozen first layer comes back whole (before,
+    the frozen layer was not saved, and the fresh model kept its own weights)."""
+    model = _TwoLayers()
+    model.fc1.weight.requires_grad_(False)
+    model.fc1.bias.requires_grad_(False)
+    model.save(tmp_path / "frozen.npz")
+    fresh = _TwoLayers(seed=9)
+    fresh.fc1.weight.requires_grad_(False)
+    fresh.fc1.bias.requires_grad_(False)
+    fresh.load(tmp_path / "frozen.npz")
+    for mine, loaded in zip(model.parameters(), fresh.parameters(), strict=True):
+        np.testing.assert_array_equal(loaded.data, mine.data)
+    np.testing.assert_array_equal(fresh.fc1.weight.data, model.fc1.weight.data)
+    assert not fresh.fc1.weight.requires_grad  # loading copies values, not the switch
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("make", ["SGD", "Adam"])
+def test_optimizers_skip_a_frozen_weight_as_torch_optim_does(make: str) -> None:
+    """The frozen weight has no .grad: SGD and Adam leave it (and clip_grad_norm_
+    leaves it out of the norm), and move the others exactly as torch.optim does."""
+    torch = pytest.importorskip("torch")
+    from chainrule import optim
+
+    ours = _TwoLayers()
+    theirs = _torch_two_layers(torch, ours)
+    for model in (ours, theirs):
+        model.fc1.weight.requires_grad_(False)
+    frozen = ours.fc1.weight.data.copy()
+    settings = {"lr": 0.1, "weight_decay": 0.01}
+    opt_ours = getattr(optim, make)(ours.parameters(), **settings)
+    opt_theirs = getattr(torch.optim, make)(theirs.parameters(), **settings)
+    assert len(opt_ours.params) == 4
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+        opt_ours.zero_grad()
+        ((ours(Tensor(x)) - Tensor(y)) ** 2).mean().backward()
+        norm = nn.utils.clip_grad_norm_(ours.parameters(), 0.5)
+        opt_ours.step()
+        opt_theirs.zero_grad()
+        ((theirs(torch.tensor(x)) - torch.tensor(y)) ** 2).mean().backward()
+        reference = torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.5)
+        opt_theirs.step()
+        assert ours.fc1.weight.grad is None
+        assert float(norm) == pytest.approx(float(reference), rel=1e-13)
+    np.testing.assert_array_equal(ours.fc1.weight.data, frozen)
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[name], value.numpy(), rtol=1e-13,
+                                   atol=1e-15, err_msg=name)
+
+
+def test_a_parameter_takes_a_tensor_that_requires_grad_or_none() -> None:
+    """As PyTorch refuses a plain tensor in a parameter's place (it would drop
+    out of the state dict), chainrule does, saying how to freeze instead."""
+    layer = nn.Linear(2, 3, rng=0)
+    with pytest.raises(TypeError, match=r"'weight'.*requires_grad_\(False\)"):
+        layer.weight = Tensor(np.zeros((3, 2)))
+    with pytest.raises(TypeError, match="'bias' is a parameter.*ndarray"):
+        layer.bias = np.zeros(3)
+    layer.bias = None  # skipped while None, as PyTorch skips a None parameter
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    with pytest.raises(TypeError, match="'bias'"):
+        layer.bias = Tensor(np.zeros(3))
+    layer.bias = Tensor(np.ones(3), requires_grad=True)
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    del layer.weight  # PyTorch's way to put a plain tensor there: no longer a parameter
+    layer.weight = Tensor(np.zeros((3, 2)))
+    assert list(layer.state_dict()) == ["bias"]
+    assert layer(Tensor([[1.0, 2.0]])).tolist() == [[1.0, 1.0, 1.0]]
