@@ -526,3 +526,17 @@ def test_a_parameter_takes_a_tensor_that_requires_grad_or_none() -> None:
     layer.weight = Tensor(np.zeros((3, 2)))
     assert list(layer.state_dict()) == ["bias"]
     assert layer(Tensor([[1.0, 2.0]])).tolist() == [[1.0, 1.0, 1.0]]
+
+
+def test_tensors_in_a_list_are_registered_when_the_list_is_set() -> None:
+    """chainrule also finds parameters in a list (PyTorch would need a
+    ParameterList): registered under dotted names when the list is set, so a
+    frozen one stays, and setting the list again registers afresh."""
+    model = nn.Module()
+    model.scales = [Tensor([1.0], requires_grad=True), Tensor([2.0])]
+    model.scales[0].requires_grad_(False)
+    assert [name for name, _ in model.named_parameters()] == ["scales.0"]
+    model.scales = [Tensor([3.0]), Tensor([4.0], requires_grad=True)]
+    assert list(model.state_dict()) == ["scales.1"]
+    model.scales = nn.Linear(1, 1, rng=0)  # a module in the name's place, as PyTorch allows
+    assert list(model.state_dict()) == ["scales.weight", "scales.bias"]
