@@ -322,7 +322,8 @@ def main() -> None:
     (results_dir / "inpage.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     mb = 1_000_000
     table = [
-        f"*{len(results)} pages of Parts I and II, the first runnable block of each; "
+        f"*{len(results)} pages of Parts I and II, the first runnable block of each "
+        f"(the last two rows: every runnable block); "
         f"served from 127.0.0.1 by `python -m http.server`, headless Chromium; "
         f"{summary['machine']}; load average {summary['load_average_1min'][0]} before and "
         f"{summary['load_average_1min'][1]} after (other work shared the machine); "
