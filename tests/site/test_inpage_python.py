@@ -618,6 +618,30 @@ def test_python_starts_on_intent_and_one_worker_serves_the_visit(  # type: ignor
     assert not record["foreign"] and not record["errors"], (record["foreign"], record["errors"])
 
 
+@pytest.mark.browser
+def test_a_block_still_running_stops_when_the_reader_follows_a_link(  # type: ignore[no-untyped-def]
+    site_dir: Path, site_url: str, offline_page
+) -> None:
+    """A runaway block on one page, a link to the next: the block is stopped
+    (its worker ended), and the new page's first Run starts Python again."""
+    _, first_marked = program_of(built_html(site_dir, "part1/derivatives"))
+    _, marked = program_of(built_html(site_dir, "part1/chain-rule"))
+    page, record = offline_page(site_url + "part1/derivatives/", wait_until="load")
+    replace_code(page, first_marked[0], "while True:\n    pass\n")
+    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{first_marked[0]}"]')
+    toolbar.get_by_role("button", name=re.compile(r"^Run code block")).click()
+    page.wait_for_function(  # Python has started (the loop runs from now on)
+        "() => document.documentElement.dataset.inpagePython", timeout=RUN_TIMEOUT_MS
+    )
+    page.evaluate(MARK_WINDOW)
+    follow_link(page, site_url, site_dir, "part1/chain-rule/")
+    assert page.evaluate(SAME_WINDOW), "the link loaded a new page: no instant navigation"
+    got = run_block(page, marked[0])
+    assert got["state"] == "ok", got["text"]
+    assert page.evaluate(WORKERS) == "2", "the runaway block's worker was not replaced"
+    assert not record["foreign"] and not record["errors"], (record["foreign"], record["errors"])
+
+
 # The pages a reader might pass through: math, figures, Mermaid, Run
 # buttons, and the notebook chapter, whose page carries scripts of its own.
 VISIT = [

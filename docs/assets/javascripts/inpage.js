@@ -286,7 +286,7 @@
       const { first, chain } = chainOf(index);
       delete output.dataset.state;
       // the last run's "Ran in … s" (or error) goes at once, not when this run ends
-      status.textContent = workerReady ? "Running…" : "Loading Python (the first run of a visit takes a few seconds)…";
+      status.textContent = workerReady ? "Running…" : "Loading Python (this takes a few seconds)…";
       state.stdout = "";
       state.stderr = "";
       stdout.replaceChildren();
