@@ -27,7 +27,7 @@ from typing import Any
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-# chainrule-0123456789ab.zip, snapshot-0123456789ab.bin (hooks/inpage_python.py);
+# chainrule-0123456789ab.zip, snapshot-0123456789ab.bin.gzipped (hooks/inpage_python.py);
 # bundle.a5f9d56c.min.js, main.342714a4.min.css (the theme's own hashes)
 HASHED_NAME = re.compile(r"(?:-[0-9a-f]{12}|\.[0-9a-f]{8})\.[a-z][a-z.]*$")
 

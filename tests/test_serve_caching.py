@@ -15,7 +15,7 @@ from mkdocs.config import load_config
 from mkdocs.livereload import LiveReloadServer
 
 ROOT = Path(__file__).resolve().parents[1]
-SNAPSHOT = "assets/inpage/snapshot-0123456789ab.bin"
+SNAPSHOT = "assets/inpage/snapshot-0123456789ab.bin.gzipped"
 RUNTIME = "assets/inpage/pyodide/pyodide.asm.wasm"
 
 
