@@ -12,13 +12,16 @@ them in a Web Worker. These tests hold the page to CPython:
 - no Pyodide file is asked for before the first click, and no request
   leaves 127.0.0.1 (all others are refused);
 - Python starts when the pointer reaches a Run button (before the click),
-  from the build's memory snapshot, and the next page of the visit runs
-  its blocks in a fresh namespace;
+  from the build's memory snapshot; a link is followed by the theme's
+  instant navigation, and the next page runs its blocks in the same worker
+  but a fresh namespace; a block still running when the reader leaves is
+  stopped; a page reached so is drawn whole (math, Mermaid, figures, the
+  notebook page's own scripts), and Back works;
 - the reader's scenario: the chain-rule chapter, `a = 2.0` changed to
   `a = 3.0` in the graph example, Run, new gradients; an error shows its
   traceback; Stop ends `while True: pass` and the next Run works; keyboard
-  use, accessible names, dark mode at 390 px; file:// and a browser without
-  WebAssembly say why they cannot run.
+  use, accessible names, dark mode at 390 px; file:// (where the math is
+  still rendered) and a browser without WebAssembly say why they cannot run.
 
 Cost: one Pyodide start per Part I-II page (about 3 s each on an idle
 machine) plus the blocks themselves; timings land in
