@@ -645,6 +645,37 @@ def test_a_block_still_running_stops_when_the_reader_follows_a_link(  # type: ig
     assert not record["foreign"] and not record["errors"], (record["foreign"], record["errors"])
 
 
+@pytest.mark.browser
+def test_a_run_still_waiting_for_python_lets_its_start_go_on(  # type: ignore[no-untyped-def]
+    site_dir: Path, site_url: str, offline_page
+) -> None:
+    """Run pressed, and a link followed while Python is still downloading:
+    the start goes on, and the next page's Run uses it (one worker)."""
+    _, first_marked = program_of(built_html(site_dir, "part1/derivatives"))
+    _, marked = program_of(built_html(site_dir, "part1/chain-rule"))
+    page, record = offline_page(site_url + "part1/derivatives/", wait_until="load")
+    held = []  # the runtime's download, held until the reader has left
+    page.context.route("**" + WASM, lambda route: held.append(route))
+    reveal(page, first_marked[0])
+    toolbar = page.locator(f'.inpage-toolbar[data-inpage-for="{first_marked[0]}"]')
+    toolbar.get_by_role("button", name=re.compile(r"^Run code block")).click()
+    for _ in range(600):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the Run did not start Python"
+    page.evaluate(MARK_WINDOW)
+    follow_link(page, site_url, site_dir, "part1/chain-rule/")
+    assert page.evaluate(SAME_WINDOW), "the link loaded a new page: no instant navigation"
+    page.context.unroute("**" + WASM)
+    for route in held:
+        route.continue_()
+    got = run_block(page, marked[0])
+    assert got["state"] == "ok", got["text"]
+    assert page.evaluate(WORKERS) == "1", "the start was thrown away"
+    assert not record["foreign"] and not record["errors"], (record["foreign"], record["errors"])
+
+
 # The pages a reader might pass through: math, figures, Mermaid, Run
 # buttons, and the notebook chapter, whose page carries scripts of its own.
 VISIT = [

@@ -23,7 +23,7 @@
   let worker = null;
   let workerReady = null; // a promise, resolved when Python is loaded
   let workersStarted = 0;
-  let running = null; // {id, resolve, block} of the run in progress
+  let running = null; // {id, resolve, block, posted} of the run in progress
   let nextRunId = 1;
   let pagesSeen = 0;
   // the page's: {id, config, steps: [{code, continues}] in page order,
@@ -302,12 +302,13 @@
       let result;
       try {
         const outcome = await Promise.race([startWorker().then(() => "ready"), finished]);
-        if (outcome === "ready") {
+        if (outcome === "ready" && running && running.id === id) {
           status.textContent = "Running…";
+          running.posted = true;
           worker.postMessage({ type: "run", id, chain, page: here.id });
           result = await finished;
         } else {
-          result = outcome;
+          result = outcome === "ready" ? { stopped: true } : outcome; // let go on leaving
         }
       } catch (error) {
         result = { failedToLoad: String(error.message || error) };
@@ -360,7 +361,9 @@
     if (running) {
       // The reader left a page whose block was still running: stop it (its
       // output has nowhere to go, and this page's blocks need the worker).
-      stopWorker();
+      // A run still waiting for Python to start only lets go of it: the
+      // start goes on, for this page's blocks.
+      if (running.posted) stopWorker();
       running.resolve({ stopped: true });
       running = null;
     }
