@@ -6,8 +6,8 @@ first runnable block in three visits. Records
 
 - the bytes the first Run fetched (everything asked for after the click:
   the worker, Pyodide, the standard library, chainrule's zip), raw and as
-  gzip would send them (GitHub Pages compresses; `python -m http.server`
-  does not);
+  as gzip would send them (what a host that compresses every file sends;
+  `python -m http.server` does not compress);
 - cold, no warning: a new browser profile, the pointer lands on Run and
   clicks at once; the time from the click to the block's output (Python
   started, the package unpacked, the block run), over loopback;
@@ -54,7 +54,13 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 # the browser test's way of running a page's blocks in turn, reused
-from tests.site.test_inpage_python import RUN_IN_TURN, open_all_details, program_of  # noqa: E402
+from tests.site.test_inpage_python import (  # noqa: E402
+    KNOWN_TO_DIFFER,
+    RUN_IN_TURN,
+    chain_codes,
+    open_all_details,
+    program_of,
+)
 
 sys.path.insert(0, str(ROOT / "hooks"))
 from instant import served  # noqa: E402  (the built site on 127.0.0.1, its sitemap on that port)
@@ -129,12 +135,23 @@ def startup_profile(page) -> dict:  # type: ignore[no-untyped-def]
 
 def run_every_block(page) -> list[dict]:  # type: ignore[no-untyped-def]
     """Run every runnable block of the open page in page order, each by its
-    Run button; [{step, state, seconds}], seconds from click to output."""
-    _, marked = program_of(page.content())
+    Run button; [{step, state, seconds}], seconds from click to output. A
+    block that stops with an error must be one the in-page tests know to
+    differ from CPython (KNOWN_TO_DIFFER); its reason is recorded."""
+    steps, marked = program_of(page.content())
     open_all_details(page)
     outcomes = page.evaluate(RUN_IN_TURN, [marked, 300_000])
-    return [{"step": step, "state": outcome["state"], "seconds": outcome["seconds"]}
-            for step, outcome in zip(marked, outcomes, strict=True)]
+    blocks = []
+    for step, outcome in zip(marked, outcomes, strict=True):
+        block = {"step": step, "state": outcome["state"], "seconds": outcome["seconds"]}
+        if outcome["state"] != "ok":
+            chain = chain_codes(steps, step)
+            reasons = [why for marker, why in KNOWN_TO_DIFFER.items()
+                       if any(marker in code for code in chain)]
+            assert reasons, f"block of step {step} failed in the page: {outcome}"
+            block["known_to_differ"] = reasons[0]
+        blocks.append(block)
+    return blocks
 
 
 def follow_link(page, address: str) -> None:  # type: ignore[no-untyped-def]
@@ -238,7 +255,8 @@ def blocks_summary(results: dict) -> dict:
         "slowest_block": {"page": name, "block": number, "step": slowest["step"],
                           "seconds": slowest["seconds"]},
         "blocks_over_goal": sum(block["seconds"] > BLOCK_GOAL_S for _, _, block in blocks),
-        "blocks_failed": sum(block["state"] != "ok" for _, _, block in blocks),
+        "blocks_failed": [f"{name}, block {number}: {block['known_to_differ']}"
+                          for name, number, block in blocks if block["state"] != "ok"],
     }
 
 
@@ -326,13 +344,13 @@ def main() -> None:
         f"(the last two rows: every runnable block); "
         f"served from 127.0.0.1 by `python -m http.server`, headless Chromium; "
         f"{summary['machine']}; load average {summary['load_average_1min'][0]} before and "
-        f"{summary['load_average_1min'][1]} after (other work shared the machine); "
+        f"{summary['load_average_1min'][1]} after (the browser's own work included); "
         f"measured {summary['date']} by `python benchmarks/bench_inpage.py`.*",
         "",
         "| in-page Python | measured |",
         "| --- | ---: |",
         f"| bytes fetched by the first Run, raw | {summary['first_run_raw_bytes'] / mb:.1f} MB |",
-        f"| the same, gzip-compressed (as GitHub Pages sends them) "
+        f"| the same, gzip-compressed (what a host that compresses every file sends) "
         f"| {summary['first_run_gzip_bytes'] / mb:.1f} MB |",
         f"| click to output, first Run (median over the pages) "
         f"| {summary['median_first_run_s']:.2f} s |",
@@ -348,6 +366,10 @@ def main() -> None:
         f"click to output | {summary['slowest_block']['seconds']:.2f} s "
         f"({summary['slowest_block']['page']}, block {summary['slowest_block']['block']}) |",
         f"| blocks taking more than {BLOCK_GOAL_S:.0f} s | {summary['blocks_over_goal']} |",
+        f"| blocks that stop with an error in the page (each one a block the in-page tests "
+        f"list as known to differ from CPython, with the reason) "
+        f"| {len(summary['blocks_failed'])}"
+        f"{' (' + '; '.join(summary['blocks_failed']) + ')' if summary['blocks_failed'] else ''} |",
         "",
     ]
     (results_dir / "inpage.md").write_text("\n".join(table), encoding="utf-8")
