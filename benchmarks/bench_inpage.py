@@ -18,6 +18,10 @@ first runnable block in three visits. Records
   navigation swaps the page in, and the worker started on the first page
   runs it (hooks/instant.py; the server's sitemap names its own port);
 - the time of a second Run of the same block (Python already loaded);
+- warm cache: the page loaded again in a profile that ran it once (a
+  reload, or the book opened again later): a new worker, the files from
+  the HTTP cache; the first Run's time and the bytes its start still
+  fetched over the network;
 - where a cold start's time goes: the worker's phases (import pyodide.mjs,
   loadPyodide with its fetches, WebAssembly compile and snapshot restore,
   chainrule's zip, the runner, the preload) and each file's fetch, as the
@@ -45,6 +49,7 @@ import platform
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -168,6 +173,35 @@ def follow_link(page, address: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_load_state("networkidle")
 
 
+def first_run_with_warm_cache(browser, address: str) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """A reader who comes back: the page loaded anew (a reload, or the book
+    opened again later) in a profile that has run Python once, so a new
+    worker, but the files in the HTTP cache. Returns the first Run's seconds
+    and the bytes its start fetched over the network (0 for a file the cache
+    held). The profile is a real one, on disk, as a reader's browser has: a
+    new context is an off-the-record profile, whose cache in memory keeps no
+    file as large as the runtime. Playwright switches the HTTP cache off in
+    a profile that routes requests, so this one does not route; the built
+    site asks no other host (the browser tests check that)."""
+    with tempfile.TemporaryDirectory() as profile:
+        context = browser.browser_type.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            return _run_twice(context, address)
+        finally:
+            context.close()
+
+
+def _run_twice(context, address: str) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    page = context.new_page()
+    page.goto(address, wait_until="networkidle")
+    run_first_block(page)
+    page.goto(address, wait_until="networkidle")
+    seconds = run_first_block(page)
+    fetches = startup_profile(page)["fetches"].values()
+    return seconds, sum(fetch["transferred"] for fetch in fetches)
+
+
 def fetched_bytes(site: Path, urls: list[str]) -> tuple[int, int, list[str]]:
     """Raw and gzip bytes of the site files among `urls`, and their paths."""
     fetched = sorted({urlparse(url).path for url in urls})
@@ -201,6 +235,7 @@ def measure_page(browser, base: str, site: Path, page_name: str,  # type: ignore
     follow_link(page, base + next_page + "/")
     following = run_first_block(page)
     context.close()
+    reloaded, reloaded_bytes = first_run_with_warm_cache(browser, base + page_name + "/")
     # every block, in page order, in one more cold visit
     context, _ = new_context(browser)
     page = context.new_page()
@@ -209,6 +244,7 @@ def measure_page(browser, base: str, site: Path, page_name: str,  # type: ignore
     context.close()
     return {"first_run_s": cold, "first_run_after_intent_s": intent,
             "second_page_first_run_s": following, "second_run_s": second,
+            "warm_cache_first_run_s": reloaded, "warm_cache_transferred_bytes": reloaded_bytes,
             "raw_bytes": raw, "gzip_bytes": compressed, "files": fetched,
             "startup": profile, "blocks": blocks}
 
@@ -329,6 +365,8 @@ def main() -> None:
         "intent_lead_s": INTENT_LEAD_S,
         "median_first_run_after_intent_s": statistics.median(column("first_run_after_intent_s")),
         "median_second_page_first_run_s": statistics.median(column("second_page_first_run_s")),
+        "median_warm_cache_first_run_s": statistics.median(column("warm_cache_first_run_s")),
+        "warm_cache_transferred_bytes": max(column("warm_cache_transferred_bytes")),
         "median_second_run_s": statistics.median(second),
         "first_run_raw_bytes": max(r["raw_bytes"] for r in results.values()),
         "first_run_gzip_bytes": max(r["gzip_bytes"] for r in results.values()),
@@ -341,7 +379,7 @@ def main() -> None:
     mb = 1_000_000
     table = [
         f"*{len(results)} pages of Parts I and II, the first runnable block of each "
-        f"(the last two rows: every runnable block); "
+        f"(the last three rows: every runnable block); "
         f"served from 127.0.0.1 by `python -m http.server`, headless Chromium; "
         f"{summary['machine']}; load average {summary['load_average_1min'][0]} before and "
         f"{summary['load_average_1min'][1]} after (the browser's own work included); "
@@ -360,6 +398,11 @@ def main() -> None:
         f"| {summary['median_first_run_after_intent_s']:.2f} s |",
         f"| click to output, first Run on the visit's second page (reached by a link, "
         f"the same worker; median) | {summary['median_second_page_first_run_s']:.2f} s |",
+        f"| click to output, first Run when the page is loaded again in a browser that "
+        f"ran it before (a reload: a new worker, the files from the HTTP cache; median) "
+        f"| {summary['median_warm_cache_first_run_s']:.2f} s |",
+        f"| bytes the worker fetched over the network on that reload (most) "
+        f"| {summary['warm_cache_transferred_bytes'] / mb:.2f} MB |",
         f"| a second Run of the same block (median) "
         f"| {summary['median_second_run_s'] * 1000:.0f} ms |",
         f"| every runnable block run in page order ({summary['blocks']} blocks): the slowest, "

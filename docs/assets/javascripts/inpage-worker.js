@@ -182,7 +182,8 @@ async function startPython(loadPyodide, indexURL, snapshot) {
 
 // Where a cold start's time goes, for benchmarks/bench_inpage.py: each phase's
 // milliseconds, and each file's fetch (from the worker's resource timing:
-// start and end, in ms since init began, and the bytes that came over the wire).
+// start and end, in ms since init began; the file's size as sent, and the bytes
+// that crossed the network for it, which is 0 when the HTTP cache held it).
 function startupProfile(started, phases) {
   const fetches = {};
   for (const entry of performance.getEntriesByType("resource")) {
@@ -192,6 +193,7 @@ function startupProfile(started, phases) {
       start: Math.round(entry.startTime - started),
       end: Math.round(entry.responseEnd - started),
       bytes: entry.encodedBodySize,
+      transferred: entry.transferSize,
     };
   }
   return { phases, fetches };
