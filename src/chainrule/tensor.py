@@ -1265,8 +1265,17 @@ def _compare(ufunc: np.ufunc, a: Tensor, other: Any, op: str) -> Tensor:
 
 def _constant(data: np.ndarray) -> Tensor:
     """A tensor in no graph holding `data` as it is, in any dtype (a mask, indices):
-    the output of an operation with no inputs."""
-    return _result(data, "")
+    what `_result` makes of an operation with no inputs, built directly because
+    it runs for every plain number an operation meets (``x * 2.0``).
+    tests/unit/test_tensor.py checks that the two set the same fields alike."""
+    out = Tensor.__new__(Tensor)
+    out.data = data if data.__class__ is _ndarray else np.asarray(data)
+    out.grad = None
+    out._op = ""
+    out._parents = out._edges = out._saved = ()
+    out.requires_grad = False
+    out._counter = [0]
+    return out
 
 
 def _holds_integers(data: Any) -> bool:

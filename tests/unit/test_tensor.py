@@ -132,6 +132,23 @@ def test_a_tensor_used_twice_collects_both_contributions() -> None:
     np.testing.assert_array_equal(a.grad, [4.0, 4.0])
 
 
+@pytest.mark.parametrize("data", [np.array([1.5, 2.0]), np.array([True, False]), np.int64(3)])
+def test_a_constant_is_what_an_operation_with_no_inputs_makes(data: object) -> None:
+    """`_constant` builds its tensor directly (it is on the path of `x * 2.0`);
+    it must set every field as `_result` does for an operation with no inputs."""
+    from chainrule.tensor import _constant, _result
+
+    made, expected = _constant(data), _result(data, "")
+    for field in Tensor.__slots__:
+        if field == "__weakref__":
+            continue
+        a, b = getattr(made, field), getattr(expected, field)
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and np.array_equal(a, b), field
+        else:
+            assert a == b, field
+
+
 def test_constants_get_no_gradient_and_are_not_in_the_graph() -> None:
     w = Tensor([[1.0, 2.0]], requires_grad=True)
     x = Tensor([[3.0], [4.0]])
