@@ -60,9 +60,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 # the browser test's way of running a page's blocks in turn, reused
 from tests.site.test_inpage_python import (  # noqa: E402
-    KNOWN_TO_DIFFER,
     RUN_IN_TURN,
     chain_codes,
+    follow_link,
+    known_differences,
     open_all_details,
     program_of,
 )
@@ -114,8 +115,7 @@ def new_context(browser):  # type: ignore[no-untyped-def]
 def run_first_block(page, lead_s: float = 0.0) -> float:  # type: ignore[no-untyped-def]
     """Point at the page's first Run button, wait `lead_s`, click; returns
     the seconds from the click to the block's output, as inpage.js times them."""
-    # a figure's code is folded under it: unfold it, as the reader who runs it does
-    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    open_all_details(page)  # a figure's code is folded under it, as the reader who runs it finds it
     step = page.locator("[data-inpage-step]").first.get_attribute("data-inpage-step")
     page.evaluate(f"document.querySelector('[data-inpage-step=\"{step}\"]').scrollIntoView()")
     output = page.locator(f'.inpage-output[data-inpage-for="{step}"]')
@@ -150,27 +150,11 @@ def run_every_block(page) -> list[dict]:  # type: ignore[no-untyped-def]
     for step, outcome in zip(marked, outcomes, strict=True):
         block = {"step": step, "state": outcome["state"], "seconds": outcome["seconds"]}
         if outcome["state"] != "ok":
-            chain = chain_codes(steps, step)
-            reasons = [why for marker, why in KNOWN_TO_DIFFER.items()
-                       if any(marker in code for code in chain)]
+            reasons = known_differences(chain_codes(steps, step))
             assert reasons, f"block of step {step} failed in the page: {outcome}"
             block["known_to_differ"] = reasons[0]
         blocks.append(block)
     return blocks
-
-
-def follow_link(page, address: str) -> None:  # type: ignore[no-untyped-def]
-    """Go to `address` as a reader does, by clicking a link to it (the
-    navigation's), so the theme's instant navigation, if on, handles it."""
-    path = urlparse(address).path
-    page.evaluate(
-        "path => { const content = document.querySelector('.md-content');"
-        " content.dataset.left = 'yes'; const a = document.createElement('a'); a.href = path;"
-        " content.append(a); a.click(); }", path)
-    page.wait_for_url(address)
-    # the new page's buttons, once inpage.js has set it up (instant or not)
-    page.locator(".md-content:not([data-left]) .inpage-toolbar").first.wait_for(state="attached")
-    page.wait_for_load_state("networkidle")
 
 
 def first_run_with_warm_cache(browser, address: str) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -232,7 +216,8 @@ def measure_page(browser, base: str, site: Path, page_name: str,  # type: ignore
     page.goto(base + page_name + "/", wait_until="networkidle")
     before = len(requested)
     intent = run_first_block(page, INTENT_LEAD_S)
-    follow_link(page, base + next_page + "/")
+    follow_link(page, base, site, next_page + "/")  # as a reader does: instant navigation
+    page.wait_for_load_state("networkidle")
     following = run_first_block(page)
     context.close()
     reloaded, reloaded_bytes = first_run_with_warm_cache(browser, base + page_name + "/")

@@ -84,7 +84,7 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (the base class's name)
         if self.path.split("?")[0] != "/sitemap.xml":
             return super().do_GET()
-        body = sitemap_for(Path(self.directory), f"http://127.0.0.1:{self.server.server_address[1]}/")
+        body = self.server.sitemap  # type: ignore[attr-defined]  (set by `served`)
         self.send_response(200)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
@@ -97,9 +97,11 @@ def served(site: Path) -> Iterator[str]:
     """Serve the built `site` on 127.0.0.1 at a free port; yields its address."""
     handler = functools.partial(_SiteHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    address = f"http://127.0.0.1:{server.server_address[1]}/"
+    server.sitemap = sitemap_for(site, address)  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield address
     finally:
         server.shutdown()
         server.server_close()

@@ -10,10 +10,7 @@ the counts page by page:
 
 from __future__ import annotations
 
-import functools
-import http.server
 import sys
-import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -99,15 +96,11 @@ def share(part: int, whole: int) -> str:
 def _main(site: Path, prefix: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.site.conftest import CHROMIUM_FLAGS, _QuietHandler, chromium_path
+    from tests.site.conftest import CHROMIUM_FLAGS, chromium_path, served
     from tests.site.pages import built_page_paths
 
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    root = f"http://127.0.0.1:{server.server_address[1]}/"
     totals = {WIDE: Counts(), PHONE: Counts()}
-    with sync_playwright() as playwright:
+    with served(site) as root, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         for path in built_page_paths(site):
             if not path.startswith(prefix):
@@ -120,7 +113,6 @@ def _main(site: Path, prefix: str) -> None:
                   f" small@390 {share(phone.small_texts, phone.picture_texts):16}"
                   f" captioned {share(wide.captioned, wide.pictures)}", flush=True)
         browser.close()
-    server.shutdown()
     wide, phone = totals[WIDE], totals[PHONE]
     for what, part, whole in [
         ("code blocks scrolling sideways at 1280 px", wide.code_scrolling, wide.code_blocks),

@@ -163,6 +163,11 @@ def same_output(browser: str, cpython: str) -> bool:
     return True
 
 
+def known_differences(chain: list[str]) -> list[str]:
+    """Why a Run of `chain` may not give CPython's answer (KNOWN_TO_DIFFER), if it may not."""
+    return [why for marker, why in KNOWN_TO_DIFFER.items() if any(marker in c for c in chain)]
+
+
 def open_all_details(page) -> None:  # type: ignore[no-untyped-def]
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
 
@@ -327,7 +332,7 @@ def test_every_block_runs_in_the_page_as_in_cpython(  # type: ignore[no-untyped-
     killed_by_known_block = False
     for index, chain, want, got in zip(marked, runs, expected, outcomes, strict=True):
         seconds.append(got["seconds"])
-        known = [why for marker, why in KNOWN_TO_DIFFER.items() if any(marker in c for c in chain)]
+        known = known_differences(chain)
         if known and got["state"] == "ok":
             continue  # it ran; what it prints is the known difference
         if known:  # it failed: the reader must be told, not left with nothing

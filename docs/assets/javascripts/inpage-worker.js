@@ -9,7 +9,7 @@
 //                snapshot: url of the memory snapshot (hooks/web/snapshot.mjs) or null}
 //               {type: "run", id, chain: [code, ...], page}  the last code is shown;
 //               page names the page of the visit (inpage.js) the run is for
-// Messages out: {type: "ready", seconds, restored, profile} | {type: "failed", message}
+// Messages out: {type: "ready", seconds, restored} | {type: "failed", message}
 //               {type: "out", id, stream: "stdout" | "stderr", text}
 //               {type: "done", id, ok, error, failedStep, seconds}
 
@@ -237,9 +237,8 @@ async function init(message) {
       pyodide.runPython(PRELOAD);
       lap("preload chainrule's modules");
     }
-    const profile = startupProfile(started, phases);
-    self.inpageStartup = profile; // read by benchmarks/bench_inpage.py
-    postMessage({ type: "ready", seconds: (performance.now() - started) / 1000, restored, profile });
+    self.inpageStartup = startupProfile(started, phases); // read by benchmarks/bench_inpage.py
+    postMessage({ type: "ready", seconds: (performance.now() - started) / 1000, restored });
   } catch (error) {
     postMessage({ type: "failed", message: String(error && error.message ? error.message : error) });
   }
